@@ -1,0 +1,26 @@
+"""Authentication backend that adds the permissions of a user's roles.
+
+``user.has_perm("people.view_person")`` is then true when any active role grants it;
+*where* it applies is decided by ``visible_to`` (jurisdiction), never by has_perm alone.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.backends import ModelBackend
+
+from gongzhi.accounts.roles import ROLE_PERMISSIONS
+
+
+class RoleBackend(ModelBackend):
+    def get_role_permissions(self, user_obj, obj=None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_role_perm_cache"):
+            perms: set[str] = set()
+            for role in user_obj.role_assignments.active().values_list("role", flat=True):
+                perms |= ROLE_PERMISSIONS.get(role, frozenset())
+            user_obj._role_perm_cache = perms
+        return user_obj._role_perm_cache
+
+    def get_all_permissions(self, user_obj, obj=None) -> set[str]:
+        return {*super().get_all_permissions(user_obj, obj), *self.get_role_permissions(user_obj, obj)}

@@ -1,0 +1,72 @@
+"""Roles (DOMAIN.md "Who uses it") and the permissions each grants.
+
+A role is held over an area; its permissions apply inside that area's subtree only (see
+``gongzhi.core.scoping``). Sensitive data has its own permissions: the full ID number
+(``people.view_full_id_number``), health tags (``people.view_health_tag``) and
+community-correction tags (``people.view_correction_tag``, the justice officer's alone).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", _("区级管理员")
+    STREET_ADMIN = "street_admin", _("街道管理员")
+    COMMUNITY_WORKER = "community_worker", _("社区工作者")
+    GRID_MEMBER = "grid_member", _("网格员")
+    ORG_LEADER = "org_leader", _("社会组织负责人")
+    VOLUNTEER = "volunteer", _("志愿者")
+    JUSTICE_OFFICER = "justice_officer", _("司法所工作人员")
+    RESIDENT = "resident", _("居民")
+
+
+_AREA_READ = {"areas.view_area", "areas.view_gridassignment"}
+_PEOPLE_READ = {"people.view_person"}
+_PEOPLE_WRITE = {"people.add_person", "people.change_person", "people.add_persontag"}
+_STAFFING = {"areas.add_gridassignment", "areas.change_gridassignment"}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.DISTRICT_ADMIN: frozenset(
+        _AREA_READ
+        | _PEOPLE_READ
+        | _PEOPLE_WRITE
+        | _STAFFING
+        | {
+            "areas.add_area",
+            "areas.change_area",
+            "accounts.view_user",
+            "accounts.view_roleassignment",
+            "people.view_full_id_number",
+            "people.view_health_tag",
+        }
+    ),
+    Role.STREET_ADMIN: frozenset(
+        _AREA_READ
+        | _PEOPLE_READ
+        | _PEOPLE_WRITE
+        | _STAFFING
+        | {"areas.change_area", "people.view_full_id_number"}
+    ),
+    Role.COMMUNITY_WORKER: frozenset(
+        _AREA_READ
+        | _PEOPLE_READ
+        | _PEOPLE_WRITE
+        | _STAFFING
+        | {"people.view_full_id_number", "people.view_health_tag"}
+    ),
+    Role.GRID_MEMBER: frozenset(_AREA_READ | _PEOPLE_READ | {"people.add_person"}),
+    Role.ORG_LEADER: frozenset(_AREA_READ),
+    Role.VOLUNTEER: frozenset(),
+    Role.JUSTICE_OFFICER: frozenset(
+        _AREA_READ
+        | _PEOPLE_READ
+        | {"people.view_full_id_number", "people.view_correction_tag", "people.add_persontag"}
+    ),
+    Role.RESIDENT: frozenset(),
+}
+
+# Roles that may open the Django admin (it is scoped like every other door).
+ADMIN_SITE_ROLES = frozenset({Role.DISTRICT_ADMIN})

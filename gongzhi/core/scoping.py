@@ -1,0 +1,81 @@
+"""The one door for access: every queryset a user sees starts from ``visible_to(user)``.
+
+A user holds roles over areas (their jurisdiction). A role grants permissions; a permission
+applies only inside the areas of the assignments whose role grants it. ``visible_to`` turns
+that into one indexed filter on the area path of each row. Rows outside answer 404 in detail
+views — the same as rows that do not exist, so nobody learns what lies outside their remit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+
+def jurisdiction_paths(user: Any, perm: str) -> list[str]:
+    """Area paths in which ``user`` holds ``perm``, with nested paths folded into their roots.
+
+    Cached on the user object for the request, because every list and detail asks.
+    """
+    if not user or not user.is_authenticated:
+        return []
+    cache: dict[str, list[str]] = user.__dict__.setdefault("_jurisdiction_cache", {})
+    if perm in cache:
+        return cache[perm]
+    from gongzhi.accounts.roles import ROLE_PERMISSIONS
+
+    paths = sorted(
+        {
+            a.area.path
+            for a in user.role_assignments.active().select_related("area")
+            if perm in ROLE_PERMISSIONS.get(a.role, frozenset())
+        }
+    )
+    roots: list[str] = []
+    for path in paths:  # sorted, so an ancestor comes before its descendants
+        if not any(path.startswith(root) for root in roots):
+            roots.append(path)
+    cache[perm] = roots
+    return roots
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset whose rows each lie in one area of the tree.
+
+    Subclasses name ``area_path`` (the lookup from the row to its area's path) and may add
+    ``own_rows(user)`` for rows a user sees because they are theirs, wherever they lie.
+    """
+
+    area_path: str = "area__path"
+
+    def default_permission(self) -> str:
+        meta = self.model._meta
+        return f"{meta.app_label}.view_{meta.model_name}"
+
+    def own_rows(self, user: Any) -> Q | None:
+        return None
+
+    def visible_to(self, user: Any, perm: str | None = None) -> ScopedQuerySet:
+        if not user or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        perm = perm or self.default_permission()
+        condition = Q(pk__in=[])
+        for path in jurisdiction_paths(user, perm):
+            condition |= Q(**{f"{self.area_path}__prefix": path})
+        own = self.own_rows(user)
+        if own is not None:
+            condition |= own
+        return self.filter(condition)
+
+
+def can(user: Any, perm: str, area: Any) -> bool:
+    """Whether ``user`` holds ``perm`` over ``area`` (an Area inside their jurisdiction)."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(area.path.startswith(root) for root in jurisdiction_paths(user, perm))

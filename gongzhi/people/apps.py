@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "gongzhi.people"
+    label = "people"
+    verbose_name = "人员"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from gongzhi.people.models import Person, PersonTag
+
+        # The ciphertext and blind index never go into the change history.
+        auditlog.register(
+            Person, exclude_fields=["id_number_encrypted", "id_number_hash", "updated_at"]
+        )
+        auditlog.register(PersonTag)

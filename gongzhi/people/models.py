@@ -1,0 +1,136 @@
+"""People: one record per resident, volunteer or staff member, and their tags."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.core import crypto
+from gongzhi.core.scoping import ScopedQuerySet
+from gongzhi.people.choices import PoliticalStatus, Sex, Tag
+
+
+class PersonQuerySet(ScopedQuerySet):
+    area_path = "area__path"
+
+    def own_rows(self, user):
+        # Everyone may see their own person record, whatever their roles.
+        return Q(user=user)
+
+
+class Person(models.Model):
+    """A natural person. The ID number is stored only encrypted, with a keyed hash for
+    uniqueness and a masked copy for display; birth date and sex are derived from it."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number_encrypted = models.TextField(_("身份证号码（密文）"), editable=False)
+    id_number_hash = models.CharField(_("身份证号码索引"), max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("身份证号码（脱敏）"), max_length=18, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
+    phone = models.CharField(_("手机号码"), max_length=11, blank=True)
+    political_status = models.CharField(
+        _("政治面貌"), max_length=16, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
+    )
+    home_grid = models.ForeignKey(
+        to="areas.Area", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="residents", verbose_name=_("所在网格"),
+    )
+    # The area the record is filed under: the home grid when known, otherwise the area of the
+    # office that registered the person. Jurisdiction is decided by this field.
+    area = models.ForeignKey(
+        to="areas.Area", on_delete=models.PROTECT, related_name="people", verbose_name=_("所属区域"),
+    )
+    user = models.OneToOneField(
+        to=settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="person", verbose_name=_("登录账号"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["name"], name="people_person_name")]
+        permissions = [
+            ("view_full_id_number", _("查看完整身份证号码（需说明理由，留痕）")),
+            ("view_health_tag", _("查看健康类敏感标签（精神障碍家庭）")),
+            ("view_correction_tag", _("查看社区矫正标签")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_party_member(self) -> bool:
+        return self.political_status in (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY)
+
+    def decrypt_id_number(self) -> str:
+        """The plain ID number. Callers must have checked permission and logged the view
+        (``services.reveal_id_number`` does both)."""
+        return crypto.decrypt(self.id_number_encrypted)
+
+
+class PersonTagQuerySet(ScopedQuerySet):
+    area_path = "person__area__path"
+
+    def default_permission(self) -> str:
+        return "people.view_person"
+
+
+class PersonTag(models.Model):
+    """A label on a person (veteran, elderly …). Sensitive tags are filtered by permission."""
+
+    person = models.ForeignKey(
+        to=Person, on_delete=models.CASCADE, related_name="tags", verbose_name=_("人员")
+    )
+    tag = models.CharField(_("标签"), max_length=32, choices=Tag.choices)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        to=settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("标记人"),
+    )
+
+    objects = PersonTagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("人员标签")
+        verbose_name_plural = _("人员标签")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("person", "tag"), name="people_persontag_unique",
+                violation_error_message=_("此人已有该标签。"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_tag_display()}"
+
+
+class SensitiveAccess(models.Model):
+    """One view of sensitive personal data: a full ID number or a sensitive tag, with who
+    looked, why, and from where. Append-only; read by auditors."""
+
+    user = models.ForeignKey(
+        to=settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("查看人")
+    )
+    person = models.ForeignKey(
+        to=Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("被查看人员")
+    )
+    field = models.CharField(_("查看内容"), max_length=32)
+    reason = models.CharField(_("理由"), max_length=200)
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("敏感信息查看记录")
+        verbose_name_plural = _("敏感信息查看记录")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.person} ({self.field})"

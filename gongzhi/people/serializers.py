@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from gongzhi.core.scoping import can
+from gongzhi.people.choices import PoliticalStatus, Tag
+from gongzhi.people.models import Person
+from gongzhi.people.services import visible_tags
+from gongzhi.people.validators import mask_phone
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """A person as the caller may see them: the ID number masked, sensitive tags only for
+    the roles allowed, the phone in full only for staff who may edit the record."""
+
+    id_number = serializers.CharField(source="id_number_masked", read_only=True)
+    phone = serializers.SerializerMethodField()
+    political_status_display = serializers.CharField(source="get_political_status_display", read_only=True)
+    sex_display = serializers.CharField(source="get_sex_display", read_only=True)
+    home_grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = [
+            "id", "name", "id_number", "birth_date", "sex", "sex_display", "phone",
+            "political_status", "political_status_display", "home_grid", "area", "tags",
+            "created_at", "updated_at",
+        ]
+
+    def _user(self):
+        return self.context["request"].user
+
+    @extend_schema_field(serializers.CharField())
+    def get_phone(self, obj: Person) -> str:
+        if can(self._user(), "people.change_person", obj.area):
+            return obj.phone
+        return mask_phone(obj.phone)
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Tag.choices)))
+    def get_tags(self, obj: Person) -> list[str]:
+        return visible_tags(obj, self._user())
+
+
+class PersonWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=18, help_text=_("18 位居民身份证号码"))
+    phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
+    political_status = serializers.ChoiceField(choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES)
+    home_grid = serializers.CharField(max_length=32, required=False, allow_null=True, help_text=_("所在网格编码"))
+    area = serializers.CharField(
+        max_length=32, required=False, allow_null=True, help_text=_("所属区域编码（不知道网格时填写）")
+    )
+    tags = serializers.ListField(child=serializers.ChoiceField(choices=Tag.choices), required=False, default=list)
+
+
+class PersonUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50, required=False)
+    phone = serializers.CharField(max_length=11, required=False, allow_blank=True)
+    political_status = serializers.ChoiceField(choices=PoliticalStatus.choices, required=False)
+    home_grid = serializers.CharField(max_length=32, required=False, allow_null=True)
+    tags = serializers.ListField(child=serializers.ChoiceField(choices=Tag.choices), required=False)
+
+
+class RevealSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text=_("查看理由，例如“核实低保申请”"))
+
+
+class RevealedIdNumberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    id_number = serializers.CharField()

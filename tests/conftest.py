@@ -1,0 +1,101 @@
+"""Shared fixtures: a small area tree with two streets, and personas holding roles in it.
+
+The tree (codes):
+  D      北仑区 (district)
+  S1     新碶街道 → Z1 片区 → C1 社区 → G1, G2 网格
+  S2     大碶街道 → C2 社区 → G3 网格
+Personas: district_admin (D), street_admin (S1), community_worker (C1), grid_member (G1),
+justice_officer (S1), volunteer and outsider (no jurisdiction).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from gongzhi.accounts.roles import Role
+from gongzhi.accounts.services import assign_role
+from gongzhi.areas.choices import AreaLevel
+from tests.factories import UserFactory, make_area
+
+PASSWORD = "Gz-test-pass-2026"
+
+
+@pytest.fixture
+def tree(db):
+    d = make_area("D", AreaLevel.DISTRICT, name="北仑区")
+    s1 = make_area("S1", AreaLevel.STREET, d, name="新碶街道")
+    z1 = make_area("Z1", AreaLevel.ZONE, s1, name="百合片区")
+    c1 = make_area("C1", AreaLevel.COMMUNITY, z1, name="百合社区")
+    g1 = make_area("G1", AreaLevel.GRID, c1, name="百合一网格", population=1200, households=400)
+    g2 = make_area("G2", AreaLevel.GRID, c1, name="百合二网格", population=800, households=300)
+    s2 = make_area("S2", AreaLevel.STREET, d, name="大碶街道")
+    c2 = make_area("C2", AreaLevel.COMMUNITY, s2, name="灵峰社区")
+    g3 = make_area("G3", AreaLevel.GRID, c2, name="灵峰一网格", population=500, households=200)
+    return {"D": d, "S1": s1, "Z1": z1, "C1": c1, "G1": g1, "G2": g2, "S2": s2, "C2": c2, "G3": g3}
+
+
+def _persona(role: str, area_code: str | None, tree, username: str):
+    user = UserFactory(username=username)
+    if area_code:
+        assign_role(user, role=role, area=tree[area_code])
+    return user
+
+
+@pytest.fixture
+def district_admin(tree):
+    return _persona(Role.DISTRICT_ADMIN, "D", tree, "district_admin")
+
+
+@pytest.fixture
+def street_admin(tree):
+    return _persona(Role.STREET_ADMIN, "S1", tree, "street_admin")
+
+
+@pytest.fixture
+def community_worker(tree):
+    return _persona(Role.COMMUNITY_WORKER, "C1", tree, "community_worker")
+
+
+@pytest.fixture
+def grid_member(tree):
+    return _persona(Role.GRID_MEMBER, "G1", tree, "grid_member")
+
+
+@pytest.fixture
+def justice_officer(tree):
+    return _persona(Role.JUSTICE_OFFICER, "S1", tree, "justice_officer")
+
+
+@pytest.fixture
+def outsider(tree):
+    return _persona(Role.VOLUNTEER, None, tree, "outsider")
+
+
+@pytest.fixture
+def api():
+    """An API client factory: ``api(user)`` is authenticated as ``user``; ``api()`` anonymous."""
+
+    def make(user=None, language: str | None = None) -> APIClient:
+        client = APIClient()
+        if language:
+            client.credentials(HTTP_ACCEPT_LANGUAGE=language)
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def page():
+    """A browser-like client factory: ``page(user)`` is logged in as ``user``."""
+
+    def make(user=None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

@@ -50,7 +50,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", True)
 
-_DEV_SECRET = "gongzhi-development-secret-key-not-for-production-use-0123456789"
+_DEV_SECRET = "gongzhi-development-secret-key-not-for-production-use-0123456789"  # noqa: S105 - DEBUG only
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -70,9 +70,7 @@ if not _data_keys:
             '(generate one with: gongzhi shell -c "from cryptography.fernet import Fernet; '
             'print(Fernet.generate_key().decode())").'
         )
-    _data_keys = [
-        base64.urlsafe_b64encode(hashlib.sha256(b"gongzhi-dev-data-key").digest()).decode()
-    ]
+    _data_keys = [base64.urlsafe_b64encode(hashlib.sha256(b"gongzhi-dev-data-key").digest()).decode()]
 GONGZHI_DATA_KEYS = _data_keys
 # The blind index (keyed hash that makes ID numbers unique and searchable) must not change
 # when data keys rotate, so it has its own key; by default it derives from the oldest data key.

@@ -26,7 +26,9 @@ def make_id_number(*, region: str = "330206", birth: str = "19800101", seq: int 
 
 
 def make_area(code: str, level: str, parent: Area | None = None, **kwargs) -> Area:
-    return create_area(code=code, name=kwargs.pop("name", f"{code}区域"), level=level, parent=parent, **kwargs)
+    return create_area(
+        code=code, name=kwargs.pop("name", f"{code}区域"), level=level, parent=parent, **kwargs
+    )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -44,7 +46,9 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-def make_person(*, grid: Area | None = None, area: Area | None = None, name: str = "王小明", **kwargs) -> Person:
+def make_person(
+    *, grid: Area | None = None, area: Area | None = None, name: str = "王小明", **kwargs
+) -> Person:
     kwargs.setdefault("political_status", PoliticalStatus.MASSES)
     return create_person(
         name=name,

@@ -75,7 +75,7 @@ class Area(models.Model):
 
     def ancestors(self) -> list[Area]:
         """Ancestors from the root down, in one query (their codes are in the path)."""
-        codes = [c for c in self.path.strip("/").split("/")][:-1]
+        codes = self.path.strip("/").split("/")[:-1]
         by_code = {a.code: a for a in Area.objects.filter(code__in=codes)}
         return [by_code[c] for c in codes if c in by_code]
 
@@ -92,11 +92,16 @@ class GridAssignment(models.Model):
     """A person staffing a grid (网格长, 网格员, 党员志愿者, 居民小组长) for a period."""
 
     grid = models.ForeignKey(
-        to=Area, on_delete=models.PROTECT, related_name="staff", verbose_name=_("网格"),
+        to=Area,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("网格"),
         limit_choices_to={"level": AreaLevel.GRID},
     )
     person = models.ForeignKey(
-        to="people.Person", on_delete=models.PROTECT, related_name="grid_assignments",
+        to="people.Person",
+        on_delete=models.PROTECT,
+        related_name="grid_assignments",
         verbose_name=_("人员"),
     )
     duty = models.CharField(_("职务"), max_length=32, choices=GridDuty.choices)

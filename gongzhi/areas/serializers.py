@@ -24,9 +24,23 @@ class AreaSerializer(serializers.ModelSerializer):
     class Meta:
         model = Area
         fields = [
-            "code", "name", "level", "level_display", "parent", "depth", "population",
-            "households", "population_total", "households_total", "child_count", "street_count",
-            "zone_count", "community_count", "grid_count", "center_lat", "center_lng",
+            "code",
+            "name",
+            "level",
+            "level_display",
+            "parent",
+            "depth",
+            "population",
+            "households",
+            "population_total",
+            "households_total",
+            "child_count",
+            "street_count",
+            "zone_count",
+            "community_count",
+            "grid_count",
+            "center_lat",
+            "center_lng",
             "has_boundary",
         ]
 
@@ -44,7 +58,9 @@ class AreaCreateSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=32)
     name = serializers.CharField(max_length=100)
     level = serializers.ChoiceField(choices=AreaLevel.choices)
-    parent = serializers.CharField(max_length=32, required=False, allow_null=True, help_text=_("上级区域编码"))
+    parent = serializers.CharField(
+        max_length=32, required=False, allow_null=True, help_text=_("上级区域编码")
+    )
     population = serializers.IntegerField(min_value=0, default=0)
     households = serializers.IntegerField(min_value=0, default=0)
     boundary = serializers.JSONField(required=False, allow_null=True, validators=[validate_boundary])

@@ -34,8 +34,11 @@ def _check_ring(ring: Any, where: str) -> None:
         lng, lat = point[0], point[1]
         if not (-180 <= lng <= 180 and -90 <= lat <= 90):
             raise ValidationError(
-                _("%(where)s：坐标 [%(lng)s, %(lat)s] 超出范围（经度 −180–180，纬度 −90–90），"
-                  "请确认顺序是 [经度, 纬度]。") % {"where": where, "lng": lng, "lat": lat}
+                _(
+                    "%(where)s：坐标 [%(lng)s, %(lat)s] 超出范围（经度 −180–180，纬度 −90–90），"
+                    "请确认顺序是 [经度, 纬度]。"
+                )
+                % {"where": where, "lng": lng, "lat": lat}
             )
     if list(ring[0][:2]) != list(ring[-1][:2]):
         raise ValidationError(_("%(where)s：多边形的环必须闭合（首尾坐标相同）。") % {"where": where})
@@ -48,8 +51,10 @@ def validate_boundary(value: Any) -> None:
         return
     if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
         raise ValidationError(
-            _("边界必须是 GeoJSON 的 Polygon 或 MultiPolygon 对象，例如 "
-              '{"type": "Polygon", "coordinates": [[[经度, 纬度], …]]}。'),
+            _(
+                "边界必须是 GeoJSON 的 Polygon 或 MultiPolygon 对象，例如 "
+                '{"type": "Polygon", "coordinates": [[[经度, 纬度], …]]}。'
+            ),
             code="invalid_boundary",
         )
     coords = value.get("coordinates")

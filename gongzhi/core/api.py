@@ -64,9 +64,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = exc.as_dict()
         return _error(exc.status_code, **body)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-        )
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):
         return _error(
             404,
@@ -83,21 +81,27 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields = _flatten(exc.detail)
         first = next(iter(fields.items()))
         hint = _("请求数据有误，请按各字段的提示修改后重试。")
-        message = f"{hint} {first[0]}: {first[1][0]}" if first[0] != "non_field_errors" else (
-            f"{hint} {first[1][0]}"
+        message = (
+            f"{hint} {first[0]}: {first[1][0]}"
+            if first[0] != "non_field_errors"
+            else (f"{hint} {first[1][0]}")
         )
         return _error(status.HTTP_400_BAD_REQUEST, "invalid", message, fields)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        message = _("需要登录：请先通过 POST /api/v1/auth/token/ 取得令牌，并在请求头中加上 "
-                    "Authorization: Token <令牌>。")
+        message = _(
+            "需要登录：请先通过 POST /api/v1/auth/token/ 取得令牌，并在请求头中加上 "
+            "Authorization: Token <令牌>。"
+        )
         if isinstance(exc, exceptions.AuthenticationFailed):
             message = f"{exc.detail} " + message
         return _error(response.status_code, "not_authenticated", message)
     if isinstance(exc, exceptions.PermissionDenied):
         detail = str(exc.detail)
         default = str(exceptions.PermissionDenied.default_detail)
-        message = detail if detail != default else _(
-            "您的角色无权执行此操作。如确有需要，请联系管理员为您分配相应角色。"
+        message = (
+            detail
+            if detail != default
+            else _("您的角色无权执行此操作。如确有需要，请联系管理员为您分配相应角色。")
         )
         return _error(response.status_code, "permission_denied", message)
     code = getattr(exc, "default_code", "error")

@@ -12,7 +12,5 @@ class PeopleConfig(AppConfig):
         from gongzhi.people.models import Person, PersonTag
 
         # The ciphertext and blind index never go into the change history.
-        auditlog.register(
-            Person, exclude_fields=["id_number_encrypted", "id_number_hash", "updated_at"]
-        )
+        auditlog.register(Person, exclude_fields=["id_number_encrypted", "id_number_hash", "updated_at"])
         auditlog.register(PersonTag)

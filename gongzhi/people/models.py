@@ -35,17 +35,28 @@ class Person(models.Model):
         _("政治面貌"), max_length=16, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
     )
     home_grid = models.ForeignKey(
-        to="areas.Area", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="residents", verbose_name=_("所在网格"),
+        to="areas.Area",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
+        verbose_name=_("所在网格"),
     )
     # The area the record is filed under: the home grid when known, otherwise the area of the
     # office that registered the person. Jurisdiction is decided by this field.
     area = models.ForeignKey(
-        to="areas.Area", on_delete=models.PROTECT, related_name="people", verbose_name=_("所属区域"),
+        to="areas.Area",
+        on_delete=models.PROTECT,
+        related_name="people",
+        verbose_name=_("所属区域"),
     )
     user = models.OneToOneField(
-        to=settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="person", verbose_name=_("登录账号"),
+        to=settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name=_("登录账号"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -92,8 +103,12 @@ class PersonTag(models.Model):
     tag = models.CharField(_("标签"), max_length=32, choices=Tag.choices)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     created_by = models.ForeignKey(
-        to=settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("标记人"),
+        to=settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("标记人"),
     )
 
     objects = PersonTagQuerySet.as_manager()
@@ -103,7 +118,8 @@ class PersonTag(models.Model):
         verbose_name_plural = _("人员标签")
         constraints = [
             models.UniqueConstraint(
-                fields=("person", "tag"), name="people_persontag_unique",
+                fields=("person", "tag"),
+                name="people_persontag_unique",
                 violation_error_message=_("此人已有该标签。"),
             )
         ]

@@ -26,9 +26,20 @@ class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = [
-            "id", "name", "id_number", "birth_date", "sex", "sex_display", "phone",
-            "political_status", "political_status_display", "home_grid", "area", "tags",
-            "created_at", "updated_at",
+            "id",
+            "name",
+            "id_number",
+            "birth_date",
+            "sex",
+            "sex_display",
+            "phone",
+            "political_status",
+            "political_status_display",
+            "home_grid",
+            "area",
+            "tags",
+            "created_at",
+            "updated_at",
         ]
 
     def _user(self):
@@ -49,12 +60,18 @@ class PersonWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
     id_number = serializers.CharField(max_length=18, help_text=_("18 位居民身份证号码"))
     phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
-    political_status = serializers.ChoiceField(choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES)
-    home_grid = serializers.CharField(max_length=32, required=False, allow_null=True, help_text=_("所在网格编码"))
+    political_status = serializers.ChoiceField(
+        choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
+    )
+    home_grid = serializers.CharField(
+        max_length=32, required=False, allow_null=True, help_text=_("所在网格编码")
+    )
     area = serializers.CharField(
         max_length=32, required=False, allow_null=True, help_text=_("所属区域编码（不知道网格时填写）")
     )
-    tags = serializers.ListField(child=serializers.ChoiceField(choices=Tag.choices), required=False, default=list)
+    tags = serializers.ListField(
+        child=serializers.ChoiceField(choices=Tag.choices), required=False, default=list
+    )
 
 
 class PersonUpdateSerializer(serializers.Serializer):

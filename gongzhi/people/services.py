@@ -62,9 +62,7 @@ def check_tag_allowed(tag: str, *, by: Any, area: Area) -> None:
         )
     perm = SENSITIVE_TAG_PERMISSIONS.get(tag)
     if perm and by is not None and not can(by, perm, area):
-        raise DomainError(
-            _("您无权设置敏感标签“%(label)s”。") % {"label": Tag(tag).label}, field="tags"
-        )
+        raise DomainError(_("您无权设置敏感标签“%(label)s”。") % {"label": Tag(tag).label}, field="tags")
 
 
 def create_person(
@@ -117,7 +115,10 @@ def create_person(
                 **fields,
             )
             PersonTag.objects.bulk_create(
-                [PersonTag(person=person, tag=t, created_by=by if getattr(by, "pk", None) else None) for t in tags]
+                [
+                    PersonTag(person=person, tag=t, created_by=by if getattr(by, "pk", None) else None)
+                    for t in tags
+                ]
             )
     except IntegrityError as exc:  # a concurrent registration of the same number
         raise Conflict(_("该身份证号码已登记，不能重复登记。"), field="id_number") from exc
@@ -172,16 +173,16 @@ def visible_tags(person: Person, user: Any) -> list[str]:
     return [t.tag for t in person.tags.all() if t.tag not in hidden]
 
 
-def log_sensitive_views(
-    user: Any, people: Iterable[Person], *, reason: str, ip: str | None = None
-) -> int:
+def log_sensitive_views(user: Any, people: Iterable[Person], *, reason: str, ip: str | None = None) -> int:
     """Record that ``user`` saw sensitive tags of ``people``; returns rows written."""
     rows = []
     for person in people:
         for tag in visible_tags(person, user):
             if tag in SENSITIVE_TAG_PERMISSIONS:
                 rows.append(
-                    SensitiveAccess(user=user, person=person, field=f"tag:{tag}", reason=reason, ip_address=ip)
+                    SensitiveAccess(
+                        user=user, person=person, field=f"tag:{tag}", reason=reason, ip_address=ip
+                    )
                 )
     SensitiveAccess.objects.bulk_create(rows)
     return len(rows)
@@ -200,5 +201,7 @@ def reveal_id_number(person: Person, *, by: Any, reason: str, ip: str | None = N
         raise DomainError(
             _("查看完整身份证号码须说明理由（至少 2 个字），例如“核实低保申请”。"), field="reason"
         )
-    SensitiveAccess.objects.create(user=by, person=person, field="id_number", reason=reason[:200], ip_address=ip)
+    SensitiveAccess.objects.create(
+        user=by, person=person, field="id_number", reason=reason[:200], ip_address=ip
+    )
     return person.decrypt_id_number()

@@ -13,9 +13,40 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 # First two digits: province-level division codes (GB/T 2260).
 _PROVINCES = {
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-    "65", "71", "81", "82",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "21",
+    "22",
+    "23",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "81",
+    "82",
 }
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
@@ -42,9 +73,7 @@ def parse_id_number(value: str, *, today: datetime.date | None = None) -> tuple[
             code="id_length",
         )
     if not _ID_RE.match(number):
-        raise ValidationError(
-            _("身份证号码前 17 位必须是数字，最后一位是数字或 X。"), code="id_chars"
-        )
+        raise ValidationError(_("身份证号码前 17 位必须是数字，最后一位是数字或 X。"), code="id_chars")
     if number[:2] not in _PROVINCES:
         raise ValidationError(
             _("身份证号码前 6 位地区码无效（“%(code)s”不是有效的省级代码）。") % {"code": number[:2]},

@@ -22,6 +22,12 @@ from tests.factories import UserFactory, make_area
 PASSWORD = "Gz-test-pass-2026"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashers are slow by design; tests only need passwords to round-trip.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db):
     d = make_area("D", AreaLevel.DISTRICT, name="北仑区")

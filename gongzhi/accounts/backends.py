@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 
 from gongzhi.accounts.roles import ROLE_PERMISSIONS
+from gongzhi.core.scoping import active_assignments
 
 
 class RoleBackend(ModelBackend):
@@ -17,7 +18,7 @@ class RoleBackend(ModelBackend):
             return set()
         if not hasattr(user_obj, "_role_perm_cache"):
             perms: set[str] = set()
-            for role in user_obj.role_assignments.active().values_list("role", flat=True):
+            for role, _path in active_assignments(user_obj):
                 perms |= ROLE_PERMISSIONS.get(role, frozenset())
             user_obj._role_perm_cache = perms
         return user_obj._role_perm_cache

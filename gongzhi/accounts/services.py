@@ -12,6 +12,7 @@ from gongzhi.accounts.roles import ADMIN_SITE_ROLES, Role
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
 from gongzhi.core.exceptions import DomainError
+from gongzhi.core.scoping import forget_assignments
 
 # The narrowest area each role may be held over, so that e.g. a street admin is never
 # assigned to a single grid by mistake.
@@ -41,7 +42,7 @@ def assign_role(user: User, *, role: str, area: Area, by: User | None = None) ->
             _("角色“%(role)s”只能分配在%(levels)s一级，而“%(area)s”是%(level)s。")
             % {
                 "role": Role(role).label,
-                "levels": "、".join(str(AreaLevel(lv).label) for lv in sorted(allowed)),
+                "levels": _("、").join(str(AreaLevel(lv).label) for lv in sorted(allowed)),
                 "area": area.name,
                 "level": area.get_level_display(),
             },
@@ -52,8 +53,7 @@ def assign_role(user: User, *, role: str, area: Area, by: User | None = None) ->
         if role in ADMIN_SITE_ROLES and not user.is_staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
-    user.__dict__.pop("_jurisdiction_cache", None)
-    user.__dict__.pop("_role_perm_cache", None)
+    forget_assignments(user)
     return assignment
 
 

@@ -20,7 +20,7 @@ def placement_error(level: str, parent_level: str | None) -> str | None:
     if level not in AreaLevel.values:
         return _("未知层级“%(level)s”，应为 %(levels)s 之一。") % {
             "level": level,
-            "levels": "、".join(AreaLevel.values),
+            "levels": _("、").join(AreaLevel.values),
         }
     allowed = PARENT_LEVELS[level]
     if parent_level in allowed:
@@ -29,13 +29,13 @@ def placement_error(level: str, parent_level: str | None) -> str | None:
     if parent_level is None:
         return _("%(label)s必须有上级区域（%(parents)s）。") % {
             "label": label,
-            "parents": "、".join(str(AreaLevel(p).label) for p in allowed if p),
+            "parents": _("、").join(str(AreaLevel(p).label) for p in allowed if p),
         }
     if allowed == (None,):
         return _("区是树的根，不能有上级区域。")
     return _("%(label)s的上级必须是%(parents)s，不能是%(parent)s。") % {
         "label": label,
-        "parents": "或".join(str(AreaLevel(p).label) for p in allowed if p),
+        "parents": _("或").join(str(AreaLevel(p).label) for p in allowed if p),
         "parent": AreaLevel(parent_level).label,
     }
 
@@ -104,7 +104,7 @@ def update_area(area: Area, *, by: Any = None, **changes: Any) -> Area:
     if unknown:
         raise DomainError(
             _("区域的 %(fields)s 不能修改；可修改的只有名称、人口、户数和边界。")
-            % {"fields": "、".join(sorted(unknown))}
+            % {"fields": _("、").join(sorted(unknown))}
         )
     if "boundary" in changes:
         _clean_boundary(changes["boundary"])

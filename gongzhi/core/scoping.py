@@ -14,6 +14,23 @@ from django.db import models
 from django.db.models import Q
 
 
+def active_assignments(user: Any) -> list[tuple[str, str]]:
+    """(role, area path) of the user's active role assignments; one query per request."""
+    if not user or not user.is_authenticated:
+        return []
+    cached = user.__dict__.get("_assignments_cache")
+    if cached is None:
+        cached = list(user.role_assignments.active().values_list("role", "area__path"))
+        user.__dict__["_assignments_cache"] = cached
+    return cached
+
+
+def forget_assignments(user: Any) -> None:
+    """Drop the per-request caches after the user's roles changed."""
+    for key in ("_assignments_cache", "_jurisdiction_cache", "_role_perm_cache", "_perm_cache"):
+        user.__dict__.pop(key, None)
+
+
 def jurisdiction_paths(user: Any, perm: str) -> list[str]:
     """Area paths in which ``user`` holds ``perm``, with nested paths folded into their roots.
 
@@ -27,11 +44,7 @@ def jurisdiction_paths(user: Any, perm: str) -> list[str]:
     from gongzhi.accounts.roles import ROLE_PERMISSIONS
 
     paths = sorted(
-        {
-            a.area.path
-            for a in user.role_assignments.active().select_related("area")
-            if perm in ROLE_PERMISSIONS.get(a.role, frozenset())
-        }
+        {path for role, path in active_assignments(user) if perm in ROLE_PERMISSIONS.get(role, frozenset())}
     )
     roots: list[str] = []
     for path in paths:  # sorted, so an ancestor comes before its descendants

@@ -49,6 +49,7 @@ class PersonViewSet(
     permission_classes = [RolePermission]
     serializer_class = PersonSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
+    own_record_actions = {"retrieve"}
     action_permissions = {
         "list": "people.view_person",
         "retrieve": "people.view_person",

@@ -1,0 +1,57 @@
+"""Settings: production values pass Django's deployment checks; missing secrets fail loudly."""
+
+import os
+import subprocess
+import sys
+
+from cryptography.fernet import Fernet
+
+PROD_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x7#k2!pL9@qR4$vN8^mT3&wZ6*yB1(cF5)hJ0-sD" * 2,
+    "ALLOWED_HOSTS": "gongzhi.example.org",
+    "GONGZHI_DATA_KEY": Fernet.generate_key().decode(),
+}
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "GONGZHI_DATA_KEY")}
+    full_env.update(env)
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "gongzhi.cli", *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_check_deploy_has_no_warnings_with_real_values():
+    result = _run(["check", "--deploy", "--fail-level", "WARNING"], PROD_ENV)
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_without_secret_key_fails_loudly():
+    env = {**PROD_ENV, "SECRET_KEY": ""}
+
+    result = _run(["check"], env)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG=0" in result.stderr
+
+
+def test_production_without_data_key_fails_loudly():
+    env = {**PROD_ENV, "GONGZHI_DATA_KEY": ""}
+
+    result = _run(["check"], env)
+
+    assert result.returncode != 0
+    assert "GONGZHI_DATA_KEY must be set when DEBUG=0" in result.stderr
+
+
+def test_bad_boolean_is_refused():
+    result = _run(["check"], {"DEBUG": "maybe"})
+
+    assert "Unexpected value DEBUG='maybe'" in result.stderr

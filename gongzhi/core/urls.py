@@ -1,9 +1,12 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
+
+from gongzhi.core import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", RedirectView.as_view(url="/api/docs/"), name="home"),
+    path("areas/", include("gongzhi.areas.urls")),
+    path("people/", include("gongzhi.people.urls")),
+    path("", views.home, name="home"),
 ]

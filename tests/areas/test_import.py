@@ -193,7 +193,9 @@ def test_import_records_the_actor_in_the_audit_log(tmp_path):
 
     import_areas(read_rows(path), by=user)
 
-    entries = LogEntry.objects.get_for_model(Area).filter(action=LogEntry.Action.CREATE).order_by("object_repr")
+    entries = (
+        LogEntry.objects.get_for_model(Area).filter(action=LogEntry.Action.CREATE).order_by("object_repr")
+    )
     assert [(e.object_repr, e.actor) for e in entries] == [("北仑区", user), ("新碶街道", user)]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from gongzhi.areas.choices import AreaLevel
-from gongzhi.areas.models import Area
+from gongzhi.areas.choices import AreaLevel, GridDuty
+from gongzhi.areas.models import Area, GridAssignment
+from gongzhi.core.scoping import jurisdiction_paths
 
 
 def _subtree_sum(field: str, level: str) -> Subquery:
@@ -65,3 +68,31 @@ def with_rollups(queryset: QuerySet[Area]) -> QuerySet[Area]:
             0,
         ),
     )
+
+
+def jurisdiction_roots(user: Any) -> QuerySet[Area]:
+    """The top areas of the user's jurisdiction; for a superuser, the roots of the tree."""
+    areas = Area.objects.visible_to(user)
+    if user.is_superuser:
+        return areas.filter(parent__isnull=True)
+    return areas.filter(path__in=jurisdiction_paths(user, "areas.view_area"))
+
+
+def grid_staff(user: Any, area: Area) -> tuple[list[GridAssignment], list[tuple[str, int]]]:
+    """Current staff: the people of a grid, or the head count per duty below a higher area."""
+    current = GridAssignment.objects.visible_to(user).current()
+    if area.level == AreaLevel.GRID:
+        order = {duty: i for i, duty in enumerate(GridDuty.values)}
+        staff = sorted(
+            current.filter(grid=area).select_related("person"),
+            key=lambda a: (order.get(a.duty, 99), a.person.name),
+        )
+        return staff, []
+    counts = dict(
+        current.filter(grid__path__prefix=area.path)
+        .order_by()
+        .values_list("duty")
+        .annotate(n=Count("pk"))
+        .values_list("duty", "n")
+    )
+    return [], [(GridDuty(duty).label, counts[duty]) for duty in GridDuty.values if duty in counts]

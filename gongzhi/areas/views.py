@@ -10,15 +10,15 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from gongzhi.areas.choices import LEVEL_ORDER, AreaLevel, GridDuty
-from gongzhi.areas.models import Area, GridAssignment
-from gongzhi.areas.queries import with_rollups
-from gongzhi.core.scoping import can, jurisdiction_paths
+from gongzhi.areas.choices import LEVEL_ORDER, AreaLevel
+from gongzhi.areas.models import Area
+from gongzhi.areas.queries import grid_staff, jurisdiction_roots, with_rollups
+from gongzhi.core.scoping import can
 
 CHILDREN_PER_PAGE = 25
 
@@ -31,38 +31,10 @@ _COUNT_FIELDS = {
 }
 
 
-def jurisdiction_roots(user: Any) -> QuerySet[Area]:
-    """The top areas of the user's jurisdiction; for a superuser, the roots of the tree."""
-    areas = Area.objects.visible_to(user)
-    if user.is_superuser:
-        return areas.filter(parent__isnull=True)
-    return areas.filter(path__in=jurisdiction_paths(user, "areas.view_area"))
-
-
 def _counts_below(area: Area) -> list[tuple[str, int]]:
     """(level label, count) for each level strictly below ``area`` (zones are optional)."""
     below = LEVEL_ORDER[LEVEL_ORDER.index(area.level) + 1 :]
     return [(AreaLevel(level).label, getattr(area, _COUNT_FIELDS[level])) for level in below]
-
-
-def _grid_staff(user: Any, area: Area) -> tuple[list[GridAssignment], list[tuple[str, int]]]:
-    """Current staff: the people of a grid, or the head count per duty below a higher area."""
-    current = GridAssignment.objects.visible_to(user).current()
-    if area.level == AreaLevel.GRID:
-        order = {duty: i for i, duty in enumerate(GridDuty.values)}
-        staff = sorted(
-            current.filter(grid=area).select_related("person"),
-            key=lambda a: (order.get(a.duty, 99), a.person.name),
-        )
-        return staff, []
-    counts = dict(
-        current.filter(grid__path__prefix=area.path)
-        .order_by()
-        .values_list("duty")
-        .annotate(n=Count("pk"))
-        .values_list("duty", "n")
-    )
-    return [], [(GridDuty(duty).label, counts[duty]) for duty in GridDuty.values if duty in counts]
 
 
 def _map_data(area: Area, children: QuerySet[Area]) -> dict[str, Any] | None:
@@ -100,7 +72,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     area = get_object_or_404(with_rollups(visible), code=code)
     children = visible.filter(parent=area).order_by("path")
     page = Paginator(with_rollups(children), CHILDREN_PER_PAGE).get_page(request.GET.get("page"))
-    staff, staff_counts = _grid_staff(user, area)
+    staff, staff_counts = grid_staff(user, area)
     context = {
         "area": area,
         # Ancestors outside the jurisdiction are named but not linked (their page would 404).

@@ -6,8 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from gongzhi.areas.queries import with_rollups
-from gongzhi.areas.views import jurisdiction_roots
+from gongzhi.areas.queries import jurisdiction_roots, with_rollups
 
 
 @login_required

@@ -22,6 +22,8 @@ class PersonSerializer(serializers.ModelSerializer):
     home_grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
     tags = serializers.SerializerMethodField()
+    # Only the year: the full birth date is part of the ID number the mask hides.
+    birth_year = serializers.IntegerField(source="birth_date.year", read_only=True)
 
     class Meta:
         model = Person
@@ -29,7 +31,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "id_number",
-            "birth_date",
+            "birth_year",
             "sex",
             "sex_display",
             "phone",

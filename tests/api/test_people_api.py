@@ -118,10 +118,10 @@ def test_create_person(api, community_worker, tree):
 
     assert response.status_code == 201
     data = response.json()
-    assert (data["name"], data["home_grid"], data["birth_date"], data["sex"], data["tags"]) == (
+    assert (data["name"], data["home_grid"], data["birth_year"], data["sex"], data["tags"]) == (
         "方琼",
         "G2",
-        "1990-03-15",
+        1990,
         "F",
         ["veteran"],
     )

@@ -33,7 +33,8 @@ def assign_role(user: User, *, role: str, area: Area, by: User | None = None) ->
     """
     if role not in Role.values:
         raise DomainError(
-            _("未知角色“%(role)s”。可用角色：%(roles)s。") % {"role": role, "roles": "、".join(Role.values)},
+            _("未知角色“%(role)s”。可用角色：%(roles)s。")
+            % {"role": role, "roles": _("、").join(Role.values)},
             field="role",
         )
     allowed = ROLE_AREA_LEVELS.get(role)

@@ -361,7 +361,7 @@ def _plan(raw_rows: Sequence[Mapping[str, Any]]) -> _Plan:
                     "导入不会修改已有区域：请从文件中删除此行或改用新编码；"
                     "如需修改已有区域，请在区域管理中编辑。"
                 )
-                % {"code": code, "differences": "；".join(differences)},
+                % {"code": code, "differences": _("；").join(differences)},
             )
         )
 
@@ -552,7 +552,7 @@ def _text(value: Any) -> str:
 
 def _levels_hint() -> str:
     return _("区、街道（镇）、片区、社区（村）、网格 之一，或 %(values)s") % {
-        "values": "、".join(AreaLevel.values)
+        "values": _("、").join(AreaLevel.values)
     }
 
 

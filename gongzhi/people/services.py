@@ -57,7 +57,7 @@ def person_fields_from_id_number(id_number: str) -> dict[str, Any]:
 def check_tag_allowed(tag: str, *, by: Any, area: Area) -> None:
     if tag not in Tag.values:
         raise DomainError(
-            _("未知标签“%(tag)s”，可用标签：%(tags)s。") % {"tag": tag, "tags": "、".join(Tag.values)},
+            _("未知标签“%(tag)s”，可用标签：%(tags)s。") % {"tag": tag, "tags": _("、").join(Tag.values)},
             field="tags",
         )
     perm = SENSITIVE_TAG_PERMISSIONS.get(tag)
@@ -130,7 +130,7 @@ def update_person(person: Person, *, by: Any = None, **changes: Any) -> Person:
     allowed = {"name", "phone", "political_status", "home_grid"}
     unknown = set(changes) - allowed
     if unknown:
-        raise DomainError(_("不能修改：%(f)s。") % {"f": "、".join(sorted(unknown))})
+        raise DomainError(_("不能修改：%(f)s。") % {"f": _("、").join(sorted(unknown))})
     if "phone" in changes:
         _validated("phone", validate_phone, changes["phone"])
     if "political_status" in changes and changes["political_status"] not in PoliticalStatus.values:

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "gongzhi.accounts",
     "gongzhi.areas",
     "gongzhi.people",
+    "gongzhi.notifications",
+    "gongzhi.cases",
     "gongzhi.demo",
 ]
 
@@ -256,3 +258,23 @@ LOGGING = {
 
 # Demo and map defaults.
 GONGZHI_MAP_CENTER = (29.88, 121.85)  # Beilun district, Ningbo
+
+# Grid cases.
+# Working periods of a working day (deadlines count working hours), local time.
+GONGZHI_WORK_PERIODS = env_str("GONGZHI_WORK_PERIODS", "08:30-12:00,13:30-17:30")
+# Share of a stage's time after which a case turns yellow (nearly due).
+GONGZHI_YELLOW_SHARE = 0.8
+# Open cases of the same category within this distance are suggested as duplicates.
+GONGZHI_DUPLICATE_RADIUS_M = env_int("GONGZHI_DUPLICATE_RADIUS_M", 100)
+GONGZHI_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+GONGZHI_PHOTO_MAX_PIXELS = 40_000_000
+
+# Background work: Celery with Redis in production; in-process (eager) in the embedded default.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "sweep-cases": {"task": "gongzhi.cases.tasks.sweep_cases", "schedule": 300.0},
+}

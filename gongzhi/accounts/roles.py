@@ -27,6 +27,8 @@ _AREA_READ = {"areas.view_area", "areas.view_gridassignment"}
 _PEOPLE_READ = {"people.view_person"}
 _PEOPLE_WRITE = {"people.add_person", "people.change_person", "people.add_persontag"}
 _STAFFING = {"areas.add_gridassignment", "areas.change_gridassignment"}
+_CASE_READ = {"cases.view_case", "cases.view_handlingunit", "cases.view_campaign"}
+_CASE_DISPATCH = {"cases.dispatch_case", "cases.add_case", "cases.view_kpis"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(
@@ -42,6 +44,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "people.view_full_id_number",
             "people.view_health_tag",
         }
+        | _CASE_READ
+        | _CASE_DISPATCH
+        | {
+            "cases.supervise_case",
+            "cases.add_handlingunit",
+            "cases.change_handlingunit",
+            "cases.add_campaign",
+            "cases.add_open311application",
+            "cases.view_open311application",
+        }
     ),
     Role.STREET_ADMIN: frozenset(
         _AREA_READ
@@ -49,6 +61,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _PEOPLE_WRITE
         | _STAFFING
         | {"areas.change_area", "people.view_full_id_number"}
+        | _CASE_READ
+        | _CASE_DISPATCH
+        | {
+            "cases.supervise_case",
+            "cases.add_handlingunit",
+            "cases.change_handlingunit",
+            "cases.add_campaign",
+        }
     ),
     Role.COMMUNITY_WORKER: frozenset(
         _AREA_READ
@@ -56,16 +76,26 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _PEOPLE_WRITE
         | _STAFFING
         | {"people.view_full_id_number", "people.view_health_tag"}
+        | _CASE_READ
+        | _CASE_DISPATCH
+        | {"cases.verify_case"}
     ),
-    Role.GRID_MEMBER: frozenset(_AREA_READ | _PEOPLE_READ | {"people.add_person"}),
+    Role.GRID_MEMBER: frozenset(
+        _AREA_READ
+        | _PEOPLE_READ
+        | {"people.add_person"}
+        | _CASE_READ
+        | {"cases.add_case", "cases.verify_case", "cases.resolve_on_site"}
+    ),
     Role.ORG_LEADER: frozenset(_AREA_READ),
-    Role.VOLUNTEER: frozenset(),
+    # Volunteers and residents report problems and follow their own cases (own rows).
+    Role.VOLUNTEER: frozenset({"cases.add_case"}),
     Role.JUSTICE_OFFICER: frozenset(
         _AREA_READ
         | _PEOPLE_READ
         | {"people.view_full_id_number", "people.view_correction_tag", "people.add_persontag"}
     ),
-    Role.RESIDENT: frozenset(),
+    Role.RESIDENT: frozenset({"cases.add_case"}),
 }
 
 # Roles that may open the Django admin (it is scoped like every other door).

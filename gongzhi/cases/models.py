@@ -53,6 +53,10 @@ class CaseCategory(models.Model):
     handle_hours = models.DecimalField(_("处置时限（工作小时）"), max_digits=6, decimal_places=2, default=24)
     verify_hours = models.DecimalField(_("核查时限（工作小时）"), max_digits=6, decimal_places=2, default=8)
     auto_escalate = models.BooleanField(_("超期自动上报"), default=True)
+    # Disputes and the like name neighbours: their cases stay off public feeds (Open311 lists,
+    # the public wall) even though each reporter can still follow their own case.
+    is_public = models.BooleanField(_("公开展示"), default=True)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -543,6 +547,15 @@ class Open311Application(models.Model):
         to=settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("签发人")
     )
     created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    revoked_by = models.ForeignKey(
+        to=settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("吊销人"),
+    )
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Open311 应用")

@@ -167,6 +167,7 @@ def report_case(
     reporter_email: str = "",
     campaign: Campaign | None = None,
     application: Open311Application | None = None,
+    data: dict | None = None,
     now: datetime.datetime | None = None,
 ) -> Case:
     """Report a case. The grid is found from the location when not given.
@@ -246,6 +247,7 @@ def report_case(
             actor=case.reporter,
             actor_label=_actor_label(by, application),
             note=description,
+            data=data or {},
             created_at=now,
         )
         _store(processed, case=case, event=event, phase=PhotoPhase.REPORT, by=case.reporter)
@@ -322,7 +324,9 @@ def _transition(
     calendar = WorkCalendar()
     with transaction.atomic():
         locked = (
-            Case.objects.select_for_update()
+            # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer
+            # join to handling_unit; only the case row needs the lock.
+            Case.objects.select_for_update(of=("self",))
             .select_related("category", "grid", "responsible_area", "handling_unit")
             .get(pk=case.pk)
         )
@@ -375,7 +379,11 @@ def register_case(case: Case, *, by: Any, note: str = "", **kw: Any) -> Case:
     def mutate(c: Case, now, calendar) -> list[str]:
         c.registered_at = now
         c.due_at = _close_deadline(c, now, calendar)
-        return ["registered_at", "due_at"]
+        # Keep the dispatch stage's deadline: the on-time dispatch rate compares against it
+        # after the stage clock has moved on.
+        fields = _set_stage_clock(c, now, calendar)
+        c.dispatch_deadline = c.stage_deadline
+        return ["registered_at", "due_at", "dispatch_deadline", *fields]
 
     return _transition(case, CaseAction.REGISTER, by=by, note=note, check=check, mutate=mutate, **kw)
 
@@ -625,7 +633,19 @@ def escalate_case(case: Case, *, by: Any, note: str, automatic: bool = False, **
         c.escalation_count += 1
         c.registered_at = c.registered_at or now
         c.due_at = _close_deadline(c, now, calendar)
-        return ["level", "responsible_area", "handling_unit", "escalation_count", "registered_at", "due_at"]
+        # The new level dispatches again, against its own dispatch deadline.
+        fields = _set_stage_clock(c, now, calendar)
+        c.dispatch_deadline = c.stage_deadline
+        return [
+            "level",
+            "responsible_area",
+            "handling_unit",
+            "escalation_count",
+            "registered_at",
+            "due_at",
+            "dispatch_deadline",
+            *fields,
+        ]
 
     case = _transition(
         case,

@@ -5,14 +5,26 @@ from rest_framework.routers import DefaultRouter
 
 from gongzhi.accounts.api import MeView, TokenView
 from gongzhi.areas.api import AreaViewSet
+from gongzhi.cases.api import CampaignViewSet, CaseCategoryViewSet, CaseViewSet, HandlingUnitViewSet
+from gongzhi.cases.photo_views import CasePhotoThumbnailView, CasePhotoView
+from gongzhi.notifications.api import NotificationViewSet
 from gongzhi.people.api import PersonViewSet
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
 router.register("people", PersonViewSet, basename="person")
+router.register("case-categories", CaseCategoryViewSet, basename="case-category")
+router.register("handling-units", HandlingUnitViewSet, basename="handling-unit")
+router.register("cases", CaseViewSet, basename="case")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("case-photos/<int:pk>/", CasePhotoView.as_view(), name="api-case-photo"),
+    path(
+        "case-photos/<int:pk>/thumbnail/", CasePhotoThumbnailView.as_view(), name="api-case-photo-thumbnail"
+    ),
     path("", include(router.urls)),
 ]

@@ -101,11 +101,16 @@ class CategoryTimeLimit(models.Model):
         return f"{self.category} · {self.get_level_display()} · {self.get_stage_display()}"
 
 
+def _units_of(user):
+    # A subquery, not a join on members: a join would repeat a row once per unit member.
+    return HandlingUnit.members.through.objects.filter(user=user).values("handlingunit_id")
+
+
 class HandlingUnitQuerySet(ScopedQuerySet):
     area_path = "area__path"
 
     def own_rows(self, user):
-        return Q(members=user)
+        return Q(pk__in=_units_of(user))
 
 
 class HandlingUnit(models.Model):
@@ -159,6 +164,22 @@ class Holiday(models.Model):
 
 class CampaignQuerySet(ScopedQuerySet):
     area_path = "area__path"
+
+    def visible_to(self, user, perm=None):
+        """Campaigns inside the jurisdiction and those covering it: a grid member of G1
+        follows the clean-up of the street G1 lies in (its feed still shows only the cases
+        the user can see)."""
+        inside = super().visible_to(user, perm)
+        if not user or not user.is_authenticated or user.is_superuser:
+            return inside
+        from gongzhi.core.scoping import jurisdiction_paths
+
+        covering = {
+            code
+            for path in jurisdiction_paths(user, perm or self.default_permission())
+            for code in path.strip("/").split("/")
+        }
+        return self.filter(Q(pk__in=inside.values("pk")) | Q(area__code__in=covering))
 
 
 class Campaign(models.Model):
@@ -237,7 +258,7 @@ class CaseQuerySet(ScopedQuerySet):
 
     def own_rows(self, user):
         # Reporters follow their own cases; handling units see what was dispatched to them.
-        return Q(reporter=user) | Q(handling_unit__members=user)
+        return Q(reporter=user) | Q(handling_unit__in=_units_of(user))
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)

@@ -209,6 +209,8 @@ def report_case(
         raise DomainError(_("“%(name)s”不在您的管辖范围内。") % {"name": grid.name}, field="grid")
     if application is not None and not grid.path.startswith(application.area.path):
         raise DomainError(_("该位置不在本应用可报事的区域内。"), field="lat")
+    if campaign is not None and not grid.path.startswith(campaign.area.path):
+        raise DomainError(_("事件不在该专项整治的区域内。"), field="campaign")
     processed = process_photos(photos)
 
     calendar = WorkCalendar()
@@ -620,7 +622,8 @@ def escalate_case(case: Case, *, by: Any, note: str, automatic: bool = False, **
     def check(c: Case) -> None:
         if not automatic:
             _require(
-                may_dispatch(by, c) or (c.level == CaseLevel.GRID and can(by, "cases.add_case", c.grid)),
+                may_dispatch(by, c)
+                or (c.level == CaseLevel.GRID and can(by, "cases.resolve_on_site", c.grid)),
                 _("您无权上报该事件。"),
             )
         if next_level(c.level) is None:

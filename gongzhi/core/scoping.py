@@ -14,10 +14,18 @@ from django.db import models
 from django.db.models import Q
 
 
+def _unwrapped(user: Any) -> Any:
+    # request.user is a SimpleLazyObject: cache on the real user, the object the auth backend
+    # also sees, so the role query runs once per request rather than once per wrapper.
+    wrapped = getattr(user, "_wrapped", None)
+    return wrapped if wrapped is not None and hasattr(wrapped, "pk") else user
+
+
 def active_assignments(user: Any) -> list[tuple[str, str]]:
     """(role, area path) of the user's active role assignments; one query per request."""
     if not user or not user.is_authenticated:
         return []
+    user = _unwrapped(user)
     cached = user.__dict__.get("_assignments_cache")
     if cached is None:
         cached = list(user.role_assignments.active().values_list("role", "area__path"))
@@ -27,6 +35,7 @@ def active_assignments(user: Any) -> list[tuple[str, str]]:
 
 def forget_assignments(user: Any) -> None:
     """Drop the per-request caches after the user's roles changed."""
+    user = _unwrapped(user)
     for key in ("_assignments_cache", "_jurisdiction_cache", "_role_perm_cache", "_perm_cache"):
         user.__dict__.pop(key, None)
 
@@ -38,6 +47,7 @@ def jurisdiction_paths(user: Any, perm: str) -> list[str]:
     """
     if not user or not user.is_authenticated:
         return []
+    user = _unwrapped(user)
     cache: dict[str, list[str]] = user.__dict__.setdefault("_jurisdiction_cache", {})
     if perm in cache:
         return cache[perm]

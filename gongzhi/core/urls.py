@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from gongzhi.cases import public_views
 from gongzhi.core import views
 
 urlpatterns = [
@@ -8,5 +9,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("areas/", include("gongzhi.areas.urls")),
     path("people/", include("gongzhi.people.urls")),
+    path("cases/", include("gongzhi.cases.urls")),
+    # Public, no sign-in: a resident reports a problem and follows it by its tracking link.
+    path("report/", public_views.report, name="public-report"),
+    path("report/locate/", public_views.locate, name="public-locate"),
+    path("track/<str:token>/", public_views.track, name="track"),
+    path("track/<str:token>/rate/", public_views.rate, name="track-rate"),
+    path("track/<str:token>/photos/<int:pk>/", public_views.track_photo, name="track-photo"),
     path("", views.home, name="home"),
 ]

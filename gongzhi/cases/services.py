@@ -53,7 +53,7 @@ from gongzhi.cases.models import (
 )
 from gongzhi.cases.photos import ProcessedPhoto, process_photos, store_photo
 from gongzhi.core.exceptions import Conflict, DomainError, Forbidden, InvalidTransition
-from gongzhi.core.scoping import can
+from gongzhi.core.scoping import can, jurisdiction_paths
 from gongzhi.notifications.services import notify
 
 # ---------------------------------------------------------------------------------------------
@@ -408,6 +408,12 @@ def reject_case(case: Case, *, by: Any, reason: str, **kw: Any) -> Case:
     return case
 
 
+def unit_serves(unit: HandlingUnit, case: Case) -> bool:
+    """A unit may take a case when it serves the case's grid (a street department serves all
+    its grids) or works inside the area now responsible for the case."""
+    return case.grid.path.startswith(unit.area.path) or unit.area.path.startswith(case.responsible_area.path)
+
+
 def dispatch_case(case: Case, *, to: HandlingUnit, by: Any, note: str = "", **kw: Any) -> Case:
     """派遣 to a handling unit serving the case's area. The unit's members are notified."""
 
@@ -415,7 +421,7 @@ def dispatch_case(case: Case, *, to: HandlingUnit, by: Any, note: str = "", **kw
         _require(may_dispatch(by, c), _("您无权派遣该事件。"))
         if not to.is_active:
             raise DomainError(_("处置单位“%(name)s”已停用。") % {"name": to.name}, field="unit")
-        if not (c.grid.path.startswith(to.area.path) or to.area.path.startswith(c.responsible_area.path)):
+        if not unit_serves(to, c):
             raise DomainError(
                 _("处置单位“%(name)s”不服务于该事件所在区域，请选择本区域的单位。") % {"name": to.name},
                 field="unit",
@@ -915,10 +921,22 @@ def add_to_campaign(case: Case, *, campaign: Campaign, by: Any) -> Case:
     return case
 
 
+def _works_inside(user: Any, area: Area) -> bool:
+    """Whether the user reports or dispatches anywhere inside ``area`` (a grid member of G1
+    takes part in the clean-up of the street G1 lies in)."""
+    if can(user, "cases.add_case", area) or can(user, "cases.dispatch_case", area):
+        return True
+    return any(
+        root.startswith(area.path)
+        for perm in ("cases.add_case", "cases.dispatch_case")
+        for root in jurisdiction_paths(user, perm)
+    )
+
+
 def post_campaign_update(campaign: Campaign, *, by: Any, text: str, photo: Any = None) -> CampaignPost:
     """A progress message with an optional photo in the campaign's live feed."""
     _require(
-        can(by, "cases.add_case", campaign.area) or can(by, "cases.dispatch_case", campaign.area),
+        _works_inside(by, campaign.area),
         _("您无权在该专项整治中发布动态。"),
     )
     if not (text or "").strip():

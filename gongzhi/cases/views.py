@@ -123,8 +123,7 @@ def units_serving(case: Case, units: list[HandlingUnit]) -> list[HandlingUnit]:
     """The units worth offering for ``case``: the same test ``services.dispatch_case`` makes
     (a unit serving the grid, or one inside the responsible area), so the select offers only
     what the service will accept. The service still decides."""
-    grid_path, responsible_path = case.grid.path, case.responsible_area.path
-    return [u for u in units if grid_path.startswith(u.area.path) or u.area.path.startswith(responsible_path)]
+    return [u for u in units if services.unit_serves(u, case)]
 
 
 @dataclass(frozen=True)

@@ -223,11 +223,24 @@ def test_post_without_text_or_with_a_bad_photo_is_400(api, street_admin, campaig
     assert CampaignPost.objects.count() == 0
 
 
-def test_post_by_a_role_without_rights_there_is_403(api, grid_member, campaign):
-    # A grid member reports in G1 but holds no right over the whole street's campaign.
-    response = api(grid_member).post(f"{URL}{campaign.pk}/posts/", {"text": "x"}, format="json")
+def test_post_by_a_grid_member_of_the_street_is_allowed(api, grid_member, campaign):
+    # The grid member works in G1, inside the street's campaign: they take part in it.
+    response = api(grid_member).post(f"{URL}{campaign.pk}/posts/", {"text": "富春江路已清理"}, format="json")
 
-    assert response.status_code == 403
+    assert response.status_code == 201, response.content
+    assert list(CampaignPost.objects.values_list("text", flat=True)) == ["富春江路已清理"]
+
+
+def test_post_by_someone_working_elsewhere_is_refused(api, grids, campaign):
+    from gongzhi.accounts.services import assign_role
+    from tests.factories import UserFactory
+
+    other = UserFactory()
+    assign_role(other, role="grid_member", area=grids["G3"])
+
+    response = api(other).post(f"{URL}{campaign.pk}/posts/", {"text": "x"}, format="json")
+
+    assert response.status_code == 404  # the street's campaign lies outside their jurisdiction
     assert CampaignPost.objects.count() == 0
 
 

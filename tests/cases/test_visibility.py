@@ -51,3 +51,17 @@ def test_resident_cannot_escalate(reported, tree):
 
     with pytest.raises(Forbidden):
         services.escalate_case(reported, by=resident, note="我要上报")
+
+
+def test_grid_member_posts_to_the_street_campaign(grids, street_admin, grid_member, outsider):
+    from gongzhi.core.exceptions import Forbidden
+
+    campaign = services.create_campaign(
+        name="新碶街道环境卫生整治", area=grids["S1"], start_date=datetime.date(2026, 11, 1), by=street_admin
+    )
+
+    post = services.post_campaign_update(campaign, by=grid_member, text="富春江路已清理干净")
+
+    assert post.text == "富春江路已清理干净"
+    with pytest.raises(Forbidden):
+        services.post_campaign_update(campaign, by=outsider, text="x")

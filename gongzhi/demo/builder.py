@@ -42,6 +42,7 @@ from gongzhi.areas.services import placement_error
 from gongzhi.areas.validators import boundary_center, validate_area_code, validate_boundary
 from gongzhi.core.exceptions import DomainError
 from gongzhi.demo import data
+from gongzhi.demo.cases import load_cases
 from gongzhi.people.choices import PoliticalStatus, Sex, Tag
 from gongzhi.people.models import Person, PersonTag
 from gongzhi.people.services import id_number_hash, person_fields_from_id_number
@@ -114,15 +115,19 @@ class DistrictPlan:
 
 @dataclass
 class DemoResult:
-    """What one build inserted (``created``, by kind of row) and how long it took."""
+    """What one build inserted (``created``: the district; ``cases``: grid cases and what
+    they need, see ``gongzhi.demo.cases``), how long it took, and the logins to list: one
+    per role, and the handling-unit members (username, display name, unit)."""
 
     created: dict[str, int]
     seconds: float
     logins: list[LoginSpec]
+    cases: dict[str, int] = field(default_factory=dict)
+    unit_logins: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def already_loaded(self) -> bool:
-        return not any(self.created.values())
+        return not any(self.created.values()) and not any(self.cases.values())
 
 
 # --- geometry -------------------------------------------------------------------------------
@@ -586,8 +591,11 @@ def load_plan(plan: DistrictPlan) -> dict[str, int]:
     return created
 
 
-def build_demo(*, seed: int = data.DEMO_SEED, streets: int | None = None) -> DemoResult:
-    """Plan the demo district and load whatever of it is missing (see the module docstring).
+def build_demo(*, seed: int = data.DEMO_SEED, streets: int | None = None, cases: bool = False) -> DemoResult:
+    """Plan the demo district and load whatever of it is missing (see the module docstring);
+    with ``cases``, then a year of grid cases in it (``gongzhi.demo.cases``), as ``gongzhi
+    demo`` does. The district alone takes about a second, the cases a few more, so tests of
+    the district leave them out.
 
     Raises DomainError or ValidationError only if the plan itself breaks a rule, which the
     tests guard against.
@@ -595,4 +603,10 @@ def build_demo(*, seed: int = data.DEMO_SEED, streets: int | None = None) -> Dem
     started = time.perf_counter()
     plan = plan_district(seed=seed, streets=streets)
     created = load_plan(plan)
-    return DemoResult(created=created, seconds=time.perf_counter() - started, logins=plan.logins)
+    result = DemoResult(created=created, seconds=0.0, logins=plan.logins)
+    if cases:
+        loaded = load_cases(plan, seed=seed)
+        result.cases = loaded.created
+        result.unit_logins = [loaded.handler] if loaded.handler else []
+    result.seconds = time.perf_counter() - started
+    return result

@@ -24,7 +24,8 @@ DISTRICT_BOX = (121.70, 29.75, 122.25, 29.98)
 
 # Ages, birth dates and staffing dates are computed against this fixed day, not today, so
 # that the demo is the same whenever it is built (a second run must change nothing).
-REFERENCE_DATE = datetime.date(2025, 1, 1)
+# The demo's year of cases ends on this day.
+REFERENCE_DATE = datetime.date(2026, 11, 1)
 STAFF_START_DATES = (
     datetime.date(2021, 3, 1),
     datetime.date(2022, 1, 1),

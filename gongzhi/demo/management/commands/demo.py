@@ -27,6 +27,16 @@ CREATED_LABELS = {
     "users": gettext_lazy("登录账号"),
     "roles": gettext_lazy("角色分配"),
     "person_links": gettext_lazy("账号关联人员"),
+    "holidays": gettext_lazy("节假日与调休"),
+    "handling_units": gettext_lazy("处置单位"),
+    "case_categories": gettext_lazy("事件类别与时限"),
+    "unit_logins": gettext_lazy("处置单位账号"),
+    "unit_people": gettext_lazy("处置单位账号关联人员"),
+    "unit_members": gettext_lazy("处置单位成员"),
+    "campaigns": gettext_lazy("专项整治"),
+    "cases": gettext_lazy("网格事件"),
+    "case_events": gettext_lazy("事件流转记录"),
+    "campaign_posts": gettext_lazy("整治动态"),
 }
 
 
@@ -64,7 +74,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(_("数据库迁移完成（%(s).1f 秒）。") % {"s": time.perf_counter() - started})
 
-        result = build_demo(seed=options["seed"])
+        result = build_demo(seed=options["seed"], cases=True)
         self.report(result)
 
         if options["serve"]:
@@ -75,7 +85,9 @@ class Command(BaseCommand):
             self.stdout.write(_("演示数据已加载，无需改动（核对用时 %(s).1f 秒）。") % {"s": result.seconds})
         else:
             created = "，".join(
-                f"{CREATED_LABELS[key]} {count:,}" for key, count in result.created.items() if count
+                f"{CREATED_LABELS[key]} {count:,}"
+                for key, count in {**result.created, **result.cases}.items()
+                if count
             )
             self.stdout.write(
                 self.style.SUCCESS(
@@ -87,6 +99,10 @@ class Command(BaseCommand):
         rows += [
             [login.username, DEMO_PASSWORD, str(Role(login.role).label), login.area_name]
             for login in result.logins
+        ]
+        # Handling-unit members hold no role: they act on the cases dispatched to their unit.
+        rows += [
+            [username, DEMO_PASSWORD, _("处置单位成员"), unit] for username, _name, unit in result.unit_logins
         ]
         self.stdout.write("")
         self.stdout.write(_("演示账号（每个角色一个）："))

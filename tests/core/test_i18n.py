@@ -52,8 +52,13 @@ def _html(response) -> str:
     return response.content.decode()
 
 
-def test_area_page_in_english_when_browser_asks(street_admin, page):
-    response = page(street_admin).get("/areas/S1/", HTTP_ACCEPT_LANGUAGE="en")
+def _english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_area_page_in_english_when_chosen(street_admin, page):
+    response = _english(page(street_admin)).get("/areas/S1/")
 
     html = _html(response)
     assert response.status_code == 200
@@ -64,8 +69,8 @@ def test_area_page_in_english_when_browser_asks(street_admin, page):
     assert "常住人口" not in html
 
 
-def test_area_page_in_chinese_by_default(street_admin, page):
-    html = _html(page(street_admin).get("/areas/S1/"))
+def test_area_page_in_chinese_even_for_an_english_browser(street_admin, page):
+    html = _html(page(street_admin).get("/areas/S1/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
 
     assert '<html lang="zh-hans"' in html
     assert "常住人口" in html
@@ -73,12 +78,18 @@ def test_area_page_in_chinese_by_default(street_admin, page):
     assert "Resident population" not in html
 
 
-def test_login_page_in_english_when_browser_asks(page):
-    html = _html(page().get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en"))
+def test_login_page_in_english_when_chosen(page):
+    html = _html(_english(page()).get(reverse("login")))
 
     assert "Log in to Gongzhi" in html
     assert "Username" in html
     assert "Password" in html
+
+
+def test_switching_language_sets_the_cookie(page):
+    response = page().post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
 
 
 def test_login_page_in_chinese_by_default(page):

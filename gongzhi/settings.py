@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "gongzhi.people",
     "gongzhi.notifications",
     "gongzhi.cases",
+    "gongzhi.organizations",
     "gongzhi.demo",
 ]
 
@@ -278,3 +279,6 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-cases": {"task": "gongzhi.cases.tasks.sweep_cases", "schedule": 300.0},
 }
+
+# Social organizations: may one person lead two filed organizations at once? (district policy)
+GONGZHI_ALLOW_MULTIPLE_FILED_LEADERSHIP = env_bool("GONGZHI_ALLOW_MULTIPLE_FILED_LEADERSHIP", False)

@@ -27,6 +27,8 @@ _AREA_READ = {"areas.view_area", "areas.view_gridassignment"}
 _PEOPLE_READ = {"people.view_person"}
 _PEOPLE_WRITE = {"people.add_person", "people.change_person", "people.add_persontag"}
 _STAFFING = {"areas.add_gridassignment", "areas.change_gridassignment"}
+_ORG_READ = {"organizations.view_organization"}
+_ORG_WRITE = {"organizations.add_organization", "organizations.change_organization"}
 _CASE_READ = {"cases.view_case", "cases.view_handlingunit", "cases.view_campaign"}
 _CASE_DISPATCH = {"cases.dispatch_case", "cases.add_case", "cases.view_kpis"}
 
@@ -54,6 +56,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "cases.add_open311application",
             "cases.view_open311application",
         }
+        | _ORG_READ
+        | _ORG_WRITE
+        | {
+            "organizations.review_filing",
+            "organizations.register_organization",
+            "organizations.rate_organization",
+            "organizations.manage_incubation",
+        }
     ),
     Role.STREET_ADMIN: frozenset(
         _AREA_READ
@@ -69,6 +79,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "cases.change_handlingunit",
             "cases.add_campaign",
         }
+        | _ORG_READ
+        | _ORG_WRITE
+        | {"organizations.review_filing", "organizations.manage_incubation"}
     ),
     Role.COMMUNITY_WORKER: frozenset(
         _AREA_READ
@@ -79,6 +92,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _CASE_READ
         | _CASE_DISPATCH
         | {"cases.verify_case"}
+        | _ORG_READ
+        | _ORG_WRITE
+        | {"organizations.manage_incubation"}
     ),
     Role.GRID_MEMBER: frozenset(
         _AREA_READ
@@ -86,8 +102,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"people.add_person"}
         | _CASE_READ
         | {"cases.add_case", "cases.verify_case", "cases.resolve_on_site"}
+        | _ORG_READ
     ),
-    Role.ORG_LEADER: frozenset(_AREA_READ),
+    # Organization leaders file their organization in the area they are assigned to.
+    Role.ORG_LEADER: frozenset(_AREA_READ | _ORG_READ | _ORG_WRITE),
     # Volunteers and residents report problems and follow their own cases (own rows).
     Role.VOLUNTEER: frozenset({"cases.add_case"}),
     Role.JUSTICE_OFFICER: frozenset(

@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class OrganizationsConfig(AppConfig):
+    name = "gongzhi.organizations"
+    label = "organizations"
+    verbose_name = "社会组织"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from gongzhi.organizations import models as m
+
+        for model in (
+            m.Organization,
+            m.Membership,
+            m.FilingRule,
+            m.FilingApplication,
+            m.Incubation,
+            m.AnnualReport,
+            m.Rating,
+            m.Alliance,
+            m.AllianceMembership,
+            m.ServicePlatform,
+        ):
+            auditlog.register(model)

@@ -63,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organizations.register_organization",
             "organizations.rate_organization",
             "organizations.manage_incubation",
+            "organizations.view_filingrule",
+            "organizations.change_filingrule",
         }
     ),
     Role.STREET_ADMIN: frozenset(
@@ -105,7 +107,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _ORG_READ
     ),
     # Organization leaders file their organization in the area they are assigned to.
-    Role.ORG_LEADER: frozenset(_AREA_READ | _ORG_READ | _ORG_WRITE),
+    # They may register their members as people, but not browse the street's residents.
+    Role.ORG_LEADER: frozenset(_AREA_READ | _ORG_READ | _ORG_WRITE | {"people.add_person"}),
     # Volunteers and residents report problems and follow their own cases (own rows).
     Role.VOLUNTEER: frozenset({"cases.add_case"}),
     Role.JUSTICE_OFFICER: frozenset(

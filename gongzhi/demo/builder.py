@@ -43,6 +43,7 @@ from gongzhi.areas.validators import boundary_center, validate_area_code, valida
 from gongzhi.core.exceptions import DomainError
 from gongzhi.demo import data
 from gongzhi.demo.cases import load_cases
+from gongzhi.demo.organizations import load_organizations
 from gongzhi.people.choices import PoliticalStatus, Sex, Tag
 from gongzhi.people.models import Person, PersonTag
 from gongzhi.people.services import id_number_hash, person_fields_from_id_number
@@ -116,7 +117,8 @@ class DistrictPlan:
 @dataclass
 class DemoResult:
     """What one build inserted (``created``: the district; ``cases``: grid cases and what
-    they need, see ``gongzhi.demo.cases``), how long it took, and the logins to list: one
+    they need, see ``gongzhi.demo.cases``; ``organizations``: social organizations, see
+    ``gongzhi.demo.organizations``), how long it took, and the logins to list: one
     per role, and the handling-unit members (username, display name, unit)."""
 
     created: dict[str, int]
@@ -124,10 +126,15 @@ class DemoResult:
     logins: list[LoginSpec]
     cases: dict[str, int] = field(default_factory=dict)
     unit_logins: list[tuple[str, str, str]] = field(default_factory=list)
+    organizations: dict[str, int] = field(default_factory=dict)
 
     @property
     def already_loaded(self) -> bool:
-        return not any(self.created.values()) and not any(self.cases.values())
+        return (
+            not any(self.created.values())
+            and not any(self.cases.values())
+            and not any(self.organizations.values())
+        )
 
 
 # --- geometry -------------------------------------------------------------------------------
@@ -591,9 +598,16 @@ def load_plan(plan: DistrictPlan) -> dict[str, int]:
     return created
 
 
-def build_demo(*, seed: int = data.DEMO_SEED, streets: int | None = None, cases: bool = False) -> DemoResult:
+def build_demo(
+    *,
+    seed: int = data.DEMO_SEED,
+    streets: int | None = None,
+    cases: bool = False,
+    organizations: bool = False,
+) -> DemoResult:
     """Plan the demo district and load whatever of it is missing (see the module docstring);
-    with ``cases``, then a year of grid cases in it (``gongzhi.demo.cases``), as ``gongzhi
+    with ``cases``, then a year of grid cases in it (``gongzhi.demo.cases``), and with
+    ``organizations`` its social organizations (``gongzhi.demo.organizations``), as ``gongzhi
     demo`` does. The district alone takes about a second, the cases a few more, so tests of
     the district leave them out.
 
@@ -608,5 +622,7 @@ def build_demo(*, seed: int = data.DEMO_SEED, streets: int | None = None, cases:
         loaded = load_cases(plan, seed=seed)
         result.cases = loaded.created
         result.unit_logins = [loaded.handler] if loaded.handler else []
+    if organizations:
+        result.organizations = load_organizations(plan, seed=seed)
     result.seconds = time.perf_counter() - started
     return result

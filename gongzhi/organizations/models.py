@@ -505,6 +505,17 @@ class AllianceQuerySet(ScopedQuerySet):
     def default_permission(self) -> str:
         return "organizations.view_organization"
 
+    def visible_to(self, user, perm=None):
+        """Alliances in the jurisdiction, and those an organization the user can see belongs
+        to: a community worker follows the district-wide alliance its organizations joined."""
+        inside = super().visible_to(user, perm)
+        if not user or not user.is_authenticated or user.is_superuser:
+            return inside
+        joined = AllianceMembership.objects.filter(
+            organization__in=Organization.objects.visible_to(user, perm).values("pk")
+        ).values("alliance_id")
+        return self.filter(Q(pk__in=inside.values("pk")) | Q(pk__in=joined))
+
 
 class Alliance(models.Model):
     """An alliance (联盟) of organizations that share training, information, activities and

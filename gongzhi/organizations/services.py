@@ -170,7 +170,7 @@ def _check_unique_name(name: str, *, track: str, street: Area | None, exclude: i
         raise Conflict(message % {"name": name}, field="name")
 
 
-def _check_leader(person: Any, *, exclude: int | None = None) -> None:
+def check_leader(person: Any, *, exclude: int | None = None) -> None:
     if person is None or settings.GONGZHI_ALLOW_MULTIPLE_FILED_LEADERSHIP:
         return
     others = Organization.objects.filter(
@@ -219,7 +219,7 @@ def create_organization(
     if category and category not in FilingCategory.values:
         raise DomainError(_("未知的组织类别。"), field="category")
     _check_unique_name(name, track=Track.FILED, street=street)
-    _check_leader(leader)
+    check_leader(leader)
     with transaction.atomic():
         org = Organization(
             name=name,
@@ -263,7 +263,7 @@ def update_organization(org: Organization, *, by: Any, **changes: Any) -> Organi
             raise DomainError(_("请填写组织名称。"), field="name")
         _check_unique_name(changes["name"], track=org.track, street=org.street, exclude=org.pk)
     if "leader" in changes and org.track == Track.FILED:
-        _check_leader(changes["leader"], exclude=org.pk)
+        check_leader(changes["leader"], exclude=org.pk)
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=org.pk)
         charter = changes.pop("charter", None)
@@ -373,6 +373,10 @@ def apply_for_filing(org: Organization, *, by: Any) -> FilingApplication:
     unmet rule; otherwise creates a pending application and notifies the street's reviewers."""
     if org.track != Track.FILED:
         raise InvalidTransition(_("登记组织无需备案。"))
+    # Drafts do not hold their name or leader: two drafts may share them, and the first to
+    # apply takes them (otherwise the second would hit the database constraint).
+    _check_unique_name(org.name, track=Track.FILED, street=org.street, exclude=org.pk)
+    check_leader(org.leader, exclude=org.pk)
     problems = failed_rules(filing_checklist(org))
     if problems:
         raise FilingRuleFailed(problems)

@@ -53,7 +53,7 @@ def demo(django_db_setup, django_db_blocker):
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
-        result = build_demo(cases=True)
+        result = build_demo(cases=True, organizations=True)  # all that `gongzhi demo` loads
         yield result
         transaction.set_rollback(True)
 

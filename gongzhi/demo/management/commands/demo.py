@@ -37,6 +37,17 @@ CREATED_LABELS = {
     "cases": gettext_lazy("网格事件"),
     "case_events": gettext_lazy("事件流转记录"),
     "campaign_posts": gettext_lazy("整治动态"),
+    "organization_people": gettext_lazy("社会组织负责人与居民"),
+    "service_platforms": gettext_lazy("社会组织服务平台"),
+    "organizations": gettext_lazy("社会组织"),
+    "memberships": gettext_lazy("社会组织成员"),
+    "annual_reports": gettext_lazy("年报"),
+    "ratings": gettext_lazy("等级评估"),
+    "incubations": gettext_lazy("孵化"),
+    "filing_counters": gettext_lazy("备案编号计数"),
+    "alliances": gettext_lazy("联盟"),
+    "alliance_members": gettext_lazy("联盟成员"),
+    "alliance_posts": gettext_lazy("联盟动态"),
 }
 
 
@@ -74,7 +85,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(_("数据库迁移完成（%(s).1f 秒）。") % {"s": time.perf_counter() - started})
 
-        result = build_demo(seed=options["seed"], cases=True)
+        result = build_demo(seed=options["seed"], cases=True, organizations=True)
         self.report(result)
 
         if options["serve"]:
@@ -86,7 +97,7 @@ class Command(BaseCommand):
         else:
             created = "，".join(
                 f"{CREATED_LABELS[key]} {count:,}"
-                for key, count in {**result.created, **result.cases}.items()
+                for key, count in {**result.created, **result.cases, **result.organizations}.items()
                 if count
             )
             self.stdout.write(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models import Q
 
@@ -59,8 +60,11 @@ class ServiceAdminMixin:
     """
 
     def apply_service(self, request, form, change: bool) -> models.Model:
-        """Call the service with ``form.cleaned_data``; return the saved object."""
-        raise NotImplementedError
+        """Call the service with ``form.cleaned_data``; return the saved object. Each admin
+        using the mixin names its service here."""
+        raise ImproperlyConfigured(
+            f"{type(self).__name__} uses ServiceAdminMixin but defines no apply_service()."
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)

@@ -326,7 +326,16 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     lookup_value_regex = r"\d+"
     # Handling-unit members and reporters hold no case role: they act on their own rows, and
     # the service refuses (403) what their relation to the case does not allow.
-    own_record_actions = {"list", "retrieve", "accept", "feedback", "verify", "rework", "evaluate"}
+    own_record_actions = {
+        "list",
+        "retrieve",
+        "accept",
+        "feedback",
+        "verify",
+        "rework",
+        "evaluate",
+        "request_extension",
+    }
     action_permissions = {
         "create": "cases.add_case",
         "duplicates": "cases.view_case",
@@ -336,6 +345,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "dispatch_to": _DISPATCH,
         "close": _DISPATCH,
         "extend": _DISPATCH,
+        "decline_extension": _DISPATCH,
         "defer": _DISPATCH,
         "merge": _DISPATCH,
         "campaign": _DISPATCH,
@@ -572,6 +582,24 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             lambda c, v, kw: services.extend_case(
                 c, by=request.user, hours=v["hours"], reason=v["reason"], **kw
             ),
+        )
+
+    @_transition_schema(ExtendSerializer, _("申请延期（处置单位）"))
+    @action(detail=True, methods=["post"], url_path="request-extension")
+    def request_extension(self, request, pk=None):
+        return self._act(
+            ExtendSerializer,
+            lambda c, v, kw: services.request_extension(
+                c, by=request.user, hours=v["hours"], reason=v["reason"], **kw
+            ),
+        )
+
+    @_transition_schema(ReasonSerializer, _("驳回延期申请"))
+    @action(detail=True, methods=["post"], url_path="decline-extension")
+    def decline_extension(self, request, pk=None):
+        return self._act(
+            ReasonSerializer,
+            lambda c, v, kw: services.decline_extension(c, by=request.user, reason=v["reason"], **kw),
         )
 
     @_transition_schema(ReasonSerializer, _("缓办挂账"))

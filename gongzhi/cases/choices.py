@@ -113,7 +113,9 @@ class CaseAction(models.TextChoices):
     REWORK = "rework", _("核查不通过，返工")
     CLOSE = "close", _("结案")
     ESCALATE = "escalate", _("上报上级")
+    REQUEST_EXTENSION = "request_extension", _("申请延期")
     EXTEND = "extend", _("延期")
+    DECLINE_EXTENSION = "decline_extension", _("驳回延期申请")
     DEFER = "defer", _("缓办挂账")
     SUPERVISE = "supervise", _("督办")
     EVALUATE = "evaluate", _("评价")
@@ -149,7 +151,9 @@ ALLOWED_TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
         ),
         CaseStatus.REGISTERED,
     ),
+    CaseAction.REQUEST_EXTENSION: ((CaseStatus.DISPATCHED, CaseStatus.HANDLING), None),
     CaseAction.EXTEND: ((CaseStatus.DISPATCHED, CaseStatus.HANDLING), None),
+    CaseAction.DECLINE_EXTENSION: ((CaseStatus.DISPATCHED, CaseStatus.HANDLING), None),
     CaseAction.DEFER: (
         (CaseStatus.REGISTERED, CaseStatus.DISPATCHED, CaseStatus.HANDLING),
         CaseStatus.DEFERRED,

@@ -345,6 +345,11 @@ class Case(models.Model):
     is_supervised = models.BooleanField(_("督办中"), default=False)
     rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    # A handling unit's pending request for more time, until a dispatcher grants or declines it.
+    requested_extension_hours = models.DecimalField(
+        _("申请延期（工作小时）"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    requested_extension_reason = models.CharField(_("延期申请理由"), max_length=200, blank=True)
     escalation_count = models.PositiveSmallIntegerField(_("上报次数"), default=0)
     resolved_level = models.CharField(
         _("解决层级"), max_length=16, choices=CaseLevel.choices, blank=True, default=""

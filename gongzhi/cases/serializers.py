@@ -377,6 +377,8 @@ class CaseDetailSerializer(CaseListSerializer):
             "evaluated_at",
             "rework_count",
             "extension_count",
+            "requested_extension_hours",
+            "requested_extension_reason",
             "escalation_count",
             "timeline",
             "photos",

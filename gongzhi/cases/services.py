@@ -679,11 +679,9 @@ def escalate_case(case: Case, *, by: Any, note: str, automatic: bool = False, **
 
 
 def extend_case(case: Case, *, by: Any, hours: float, reason: str, **kw: Any) -> Case:
-    """延期: a dispatcher grants extra working hours to the current stage and the close deadline."""
-    if not hours or hours <= 0 or hours > 24 * 30:
-        raise DomainError(_("延期时长应为 1–720 个工作小时。"), field="hours")
-    if not (reason or "").strip():
-        raise DomainError(_("请填写延期理由。"), field="reason")
+    """延期: a dispatcher grants extra working hours to the current stage and the close deadline
+    (on their own decision, or granting the unit's pending request, which it clears)."""
+    _check_extension_input(hours, reason)
 
     def check(c: Case) -> None:
         _require(may_dispatch(by, c), _("您无权批准延期。"))
@@ -697,7 +695,17 @@ def extend_case(case: Case, *, by: Any, hours: float, reason: str, **kw: Any) ->
         c.warning = Warning.NONE
         c.due_at = calendar.add_working_hours(max(c.due_at or now, now), hours)
         c.extension_count += 1
-        fields = ["stage_deadline", "yellow_at", "warning", "due_at", "extension_count"]
+        c.requested_extension_hours = None
+        c.requested_extension_reason = ""
+        fields = [
+            "stage_deadline",
+            "yellow_at",
+            "warning",
+            "due_at",
+            "extension_count",
+            "requested_extension_hours",
+            "requested_extension_reason",
+        ]
         if c.status == CaseStatus.HANDLING:
             c.handle_deadline = c.stage_deadline
             fields.append("handle_deadline")
@@ -713,6 +721,74 @@ def extend_case(case: Case, *, by: Any, hours: float, reason: str, **kw: Any) ->
         url=case_url(case),
     )
     return case
+
+
+def request_extension(case: Case, *, by: Any, hours: float, reason: str, **kw: Any) -> Case:
+    """申请延期: the handling unit asks for more working hours; dispatchers are notified and
+    grant it (``extend_case``) or decline it (``decline_extension``). One request at a time."""
+    _check_extension_input(hours, reason)
+
+    def check(c: Case) -> None:
+        _require(may_handle(by, c), _("只有被派遣的处置单位成员可以申请延期。"))
+        if c.requested_extension_hours is not None:
+            raise Conflict(_("已有一份待审批的延期申请，请等待调度员处理。"))
+
+    def mutate(c: Case, now, calendar) -> list[str]:
+        c.requested_extension_hours = hours
+        c.requested_extension_reason = reason.strip()[:200]
+        return ["requested_extension_hours", "requested_extension_reason"]
+
+    case = _transition(
+        case,
+        CaseAction.REQUEST_EXTENSION,
+        by=by,
+        note=reason,
+        check=check,
+        mutate=mutate,
+        data={"hours": hours},
+        **kw,
+    )
+    notify(
+        _dispatchers(case),
+        verb="extension_requested",
+        text=_("事件 %(n)s 申请延期 %(h)s 个工作小时：%(r)s") % {"n": case.number, "h": hours, "r": reason},
+        url=case_url(case),
+    )
+    return case
+
+
+def decline_extension(case: Case, *, by: Any, reason: str, **kw: Any) -> Case:
+    """驳回延期申请 with a reason; the deadline stays and the unit is notified."""
+    if not (reason or "").strip():
+        raise DomainError(_("请填写驳回理由。"), field="reason")
+
+    def check(c: Case) -> None:
+        _require(may_dispatch(by, c), _("您无权审批延期申请。"))
+        if c.requested_extension_hours is None:
+            raise InvalidTransition(_("该事件没有待审批的延期申请。"))
+
+    def mutate(c: Case, now, calendar) -> list[str]:
+        c.requested_extension_hours = None
+        c.requested_extension_reason = ""
+        return ["requested_extension_hours", "requested_extension_reason"]
+
+    case = _transition(
+        case, CaseAction.DECLINE_EXTENSION, by=by, note=reason, check=check, mutate=mutate, **kw
+    )
+    notify(
+        _unit_members(case),
+        verb="extension_declined",
+        text=_("事件 %(n)s 的延期申请未获批准：%(r)s") % {"n": case.number, "r": reason},
+        url=case_url(case),
+    )
+    return case
+
+
+def _check_extension_input(hours: float, reason: str) -> None:
+    if not hours or hours <= 0 or hours > 24 * 30:
+        raise DomainError(_("延期时长应为 1–720 个工作小时。"), field="hours")
+    if not (reason or "").strip():
+        raise DomainError(_("请填写延期理由。"), field="reason")
 
 
 def defer_case(case: Case, *, by: Any, reason: str, **kw: Any) -> Case:

@@ -353,7 +353,7 @@ class Abilities:
         if next_level(self.case.level) is None:
             return False
         return self.dispatch or (
-            self.case.level == CaseLevel.GRID and can(self.user, "cases.add_case", self.case.grid)
+            self.case.level == CaseLevel.GRID and can(self.user, "cases.resolve_on_site", self.case.grid)
         )
 
     @cached_property
@@ -510,6 +510,26 @@ ACTIONS: list[ActionSpec] = [
             c, by=u, hours=d["hours"] or 0, reason=d["reason"], **_version(d)
         ),
         gettext_lazy("事件 %(number)s 已延期。"),
+    ),
+    ActionSpec(
+        "request_extension",
+        gettext_lazy("申请延期"),
+        case_forms.ExtendForm,
+        _statuses(CaseAction.REQUEST_EXTENSION),
+        lambda a: a.handle and a.case.requested_extension_hours is None,
+        lambda c, d, u: services.request_extension(
+            c, by=u, hours=d["hours"] or 0, reason=d["reason"], **_version(d)
+        ),
+        gettext_lazy("已为事件 %(number)s 申请延期，等待调度员审批。"),
+    ),
+    ActionSpec(
+        "decline_extension",
+        gettext_lazy("驳回延期申请"),
+        case_forms.DeferForm,
+        _statuses(CaseAction.DECLINE_EXTENSION),
+        lambda a: a.dispatch and a.case.requested_extension_hours is not None,
+        lambda c, d, u: services.decline_extension(c, by=u, reason=d["reason"], **_version(d)),
+        gettext_lazy("已驳回事件 %(number)s 的延期申请。"),
     ),
     ActionSpec(
         "defer",

@@ -231,7 +231,7 @@ def test_handler_accepts_and_feeds_back_with_photos(dispatched, handler, page, p
     dispatched.refresh_from_db()
     response = _act(client, dispatched, "feedback", {"result": "已清运", "photos": [photo()]})
 
-    assert _offered(detail) == ["accept"]
+    assert _offered(detail) == ["accept", "request_extension"]
     assert response.status_code == 302
     dispatched.refresh_from_db()
     assert dispatched.status == CaseStatus.FED_BACK

@@ -192,6 +192,8 @@ def test_every_action_in_the_table_has_a_service():
         CaseAction.CLOSE: services.close_case,
         CaseAction.ESCALATE: services.escalate_case,
         CaseAction.EXTEND: services.extend_case,
+        CaseAction.REQUEST_EXTENSION: services.request_extension,
+        CaseAction.DECLINE_EXTENSION: services.decline_extension,
         CaseAction.DEFER: services.defer_case,
         CaseAction.SUPERVISE: services.supervise_case,
         CaseAction.EVALUATE: services.evaluate_case,
@@ -374,3 +376,30 @@ def test_second_of_two_same_transitions_is_refused(reported, community_worker, s
         services.register_case(stale_copy, by=street_admin)
 
     assert actions(reported) == ["report", "register"]
+
+
+def test_unit_requests_extension_and_dispatcher_grants_it(handling, handler, community_worker):
+    with pytest.raises(Forbidden):
+        services.request_extension(handling, by=community_worker, hours=8, reason="x")
+
+    case = services.request_extension(handling, by=handler, hours=8, reason="需采购配件")
+    with pytest.raises(Conflict):
+        services.request_extension(case, by=handler, hours=4, reason="再申请")
+    before = case.stage_deadline
+    case = services.extend_case(case, by=community_worker, hours=8, reason="同意")
+
+    assert case.requested_extension_hours is None
+    assert case.stage_deadline > before
+    assert actions(case)[-2:] == ["request_extension", "extend"]
+
+
+def test_dispatcher_declines_extension_request(handling, handler, community_worker):
+    with pytest.raises(InvalidTransition):
+        services.decline_extension(handling, by=community_worker, reason="无申请")
+    case = services.request_extension(handling, by=handler, hours=16, reason="天气原因")
+    deadline = case.stage_deadline
+
+    case = services.decline_extension(case, by=community_worker, reason="今日可完成")
+
+    assert (case.requested_extension_hours, case.stage_deadline, case.extension_count) == (None, deadline, 0)
+    assert actions(case)[-1] == "decline_extension"

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "gongzhi.notifications",
     "gongzhi.cases",
     "gongzhi.organizations",
+    "gongzhi.projects",
     "gongzhi.demo",
 ]
 

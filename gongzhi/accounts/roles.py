@@ -31,6 +31,21 @@ _ORG_READ = {"organizations.view_organization"}
 _ORG_WRITE = {"organizations.add_organization", "organizations.change_organization"}
 _CASE_READ = {"cases.view_case", "cases.view_handlingunit", "cases.view_campaign"}
 _CASE_DISPATCH = {"cases.dispatch_case", "cases.add_case", "cases.view_kpis"}
+# Public-welfare money: funding sources, projects and their ledgers (district finance).
+_PROJECT_MONEY = {
+    "projects.view_fundingsource",
+    "projects.add_fundingsource",
+    "projects.view_programme",
+    "projects.add_programme",
+    "projects.view_project",
+    "projects.add_project",
+    "projects.publish_project",
+    "projects.cancel_project",
+    "projects.view_allocation",
+    "projects.add_allocation",
+    "projects.view_disbursement",
+    "projects.add_disbursement",
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(
@@ -66,6 +81,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organizations.view_filingrule",
             "organizations.change_filingrule",
         }
+        | _PROJECT_MONEY
     ),
     Role.STREET_ADMIN: frozenset(
         _AREA_READ

@@ -1,0 +1,80 @@
+"""Choices for funding sources and public-welfare projects, and the project transitions."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FundingKind(models.TextChoices):
+    GOVERNMENT_PURCHASE = "government_purchase", _("政府购买服务")
+    WELFARE_LOTTERY = "welfare_lottery", _("福彩公益金")
+    CORPORATE_DONATION = "corporate_donation", _("企业定向捐赠")
+    OTHER = "other", _("其他")
+
+
+class LifecycleCategory(models.TextChoices):
+    CHILDCARE = "childcare", _("幼有所育")
+    EDUCATION = "education", _("学有所教")
+    EMPLOYMENT = "employment", _("劳有所得")
+    HEALTH = "health", _("病有所医")
+    ELDERLY = "elderly", _("老有所养")
+    HOUSING = "housing", _("住有所居")
+    VULNERABLE = "vulnerable", _("弱有所扶")
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    CLAIMED = "claimed", _("已认领")
+    IN_PROGRESS = "in_progress", _("实施中")
+    COMPLETED = "completed", _("已完成")
+    ACCEPTED = "accepted", _("已验收")
+    EVALUATED = "evaluated", _("已评估")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ProjectAction(models.TextChoices):
+    PUBLISH = "publish", _("发布")
+    CLAIM = "claim", _("认领")
+    APPLY = "apply", _("申报")
+    SELECT = "select", _("选定承接方")
+    START = "start", _("开始实施")
+    COMPLETE = "complete", _("完成")
+    ACCEPT = "accept", _("验收")
+    EVALUATE = "evaluate", _("绩效评估")
+    CANCEL = "cancel", _("取消")
+
+
+# action → (statuses it may start from, status it leads to). Applying for a competitive
+# project leaves it published (applications pile up); selecting one applicant claims it.
+ALLOWED_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    ProjectAction.PUBLISH: ((ProjectStatus.DRAFT,), ProjectStatus.PUBLISHED),
+    ProjectAction.CLAIM: ((ProjectStatus.PUBLISHED,), ProjectStatus.CLAIMED),
+    ProjectAction.APPLY: ((ProjectStatus.PUBLISHED,), ProjectStatus.PUBLISHED),
+    ProjectAction.SELECT: ((ProjectStatus.PUBLISHED,), ProjectStatus.CLAIMED),
+    ProjectAction.START: ((ProjectStatus.CLAIMED,), ProjectStatus.IN_PROGRESS),
+    ProjectAction.COMPLETE: ((ProjectStatus.IN_PROGRESS,), ProjectStatus.COMPLETED),
+    ProjectAction.ACCEPT: ((ProjectStatus.COMPLETED,), ProjectStatus.ACCEPTED),
+    ProjectAction.EVALUATE: ((ProjectStatus.ACCEPTED,), ProjectStatus.EVALUATED),
+    ProjectAction.CANCEL: (
+        (ProjectStatus.DRAFT, ProjectStatus.PUBLISHED, ProjectStatus.CLAIMED, ProjectStatus.IN_PROGRESS),
+        ProjectStatus.CANCELLED,
+    ),
+}
+
+# Money may be allocated to a project until it is delivered, and paid out once published.
+ALLOCATABLE_STATUSES = (
+    ProjectStatus.DRAFT,
+    ProjectStatus.PUBLISHED,
+    ProjectStatus.CLAIMED,
+    ProjectStatus.IN_PROGRESS,
+)
+DISBURSABLE_STATUSES = (
+    ProjectStatus.PUBLISHED,
+    ProjectStatus.CLAIMED,
+    ProjectStatus.IN_PROGRESS,
+    ProjectStatus.COMPLETED,
+    ProjectStatus.ACCEPTED,
+    ProjectStatus.EVALUATED,
+)

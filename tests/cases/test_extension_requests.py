@@ -27,7 +27,10 @@ def test_api_request_then_decline(api, handling, handler, community_worker, grid
     assert wrong_role.status_code == 403
     assert declined.status_code == 200
     assert declined.json()["requested_extension_hours"] is None
-    assert [e["action"] for e in declined.json()["timeline"]][-2:] == ["request_extension", "decline_extension"]
+    assert [e["action"] for e in declined.json()["timeline"]][-2:] == [
+        "request_extension",
+        "decline_extension",
+    ]
 
 
 def test_case_page_shows_pending_request_to_dispatcher(page, handling, handler, community_worker):

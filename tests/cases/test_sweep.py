@@ -324,9 +324,14 @@ def no_seqscan(history):
 def test_sweep_finds_due_cases_through_the_partial_index(reported, no_seqscan, finder, deadline, index):
     plan = _plan(finder(monday("11:00")), deadline)
 
-    assert index in plan
-    assert "SCAN cases_case\n" not in plan + "\n"  # SQLite: no full scan
-    assert "Seq Scan on cases_case" not in plan  # PostgreSQL
+    if connection.vendor == "sqlite":
+        assert index in plan
+        assert "SCAN cases_case\n" not in plan + "\n"  # no full scan
+    else:
+        # On a small table PostgreSQL's costs tie between the two open-case partial indexes
+        # (both hold only open cases with a running clock), so it may pick either one.
+        assert "cases_open_stage_deadline" in plan or "cases_open_yellow_at" in plan
+        assert "Seq Scan on cases_case" not in plan
 
 
 @pytest.mark.skipif(

@@ -11,7 +11,9 @@ justice_officer (S1), volunteer and outsider (no jurisdiction).
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from gongzhi.accounts.roles import Role
@@ -20,6 +22,15 @@ from gongzhi.areas.choices import AreaLevel
 from tests.factories import UserFactory, make_area
 
 PASSWORD = "Gz-test-pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request in English leaves English active in the thread; start every test in the
+    # default language so messages never depend on which test ran before.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

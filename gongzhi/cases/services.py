@@ -569,7 +569,6 @@ def rework_case(case: Case, *, by: Any, note: str, photos: Iterable[Any] = (), *
 
     def mutate(c: Case, now, calendar) -> list[str]:
         c.rework_count += 1
-        c.status = CaseStatus.HANDLING
         fields = ["rework_count", *_set_stage_clock(c, now, calendar)]
         c.handle_deadline = c.stage_deadline
         return [*fields, "handle_deadline"]

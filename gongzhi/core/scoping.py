@@ -72,8 +72,13 @@ class ScopedQuerySet(models.QuerySet):
     """
 
     area_path: str = "area__path"
+    # Rows that belong to another record (an organization's members, a person's tags) are seen
+    # with that record's view permission; None means the model's own view_<model>.
+    view_permission: str | None = None
 
     def default_permission(self) -> str:
+        if self.view_permission:
+            return self.view_permission
         meta = self.model._meta
         return f"{meta.app_label}.view_{meta.model_name}"
 

@@ -40,9 +40,6 @@ class OrganizationQuerySet(ScopedQuerySet):
             ).values("organization_id")
         )
 
-    def live(self):
-        return self.filter(status__in=(OrgStatus.FILED, OrgStatus.REGISTERED))
-
 
 class Organization(models.Model):
     """A social organization. Filed (备案) organizations are community organizations filed at
@@ -160,9 +157,7 @@ class OrganizationDomain(models.Model):
 
 class MembershipQuerySet(ScopedQuerySet):
     area_path = "organization__area__path"
-
-    def default_permission(self) -> str:
-        return "organizations.view_organization"
+    view_permission = "organizations.view_organization"
 
     def current(self):
         return self.filter(left_on__isnull=True)
@@ -253,9 +248,7 @@ class FilingRule(models.Model):
 
 class FilingApplicationQuerySet(ScopedQuerySet):
     area_path = "street__path"
-
-    def default_permission(self) -> str:
-        return "organizations.view_organization"
+    view_permission = "organizations.view_organization"
 
 
 class FilingApplication(models.Model):
@@ -329,9 +322,7 @@ class FilingCounter(models.Model):
 
 class ServicePlatformQuerySet(ScopedQuerySet):
     area_path = "area__path"
-
-    def default_permission(self) -> str:
-        return "organizations.view_organization"
+    view_permission = "organizations.view_organization"
 
 
 class ServicePlatform(models.Model):
@@ -358,9 +349,7 @@ class ServicePlatform(models.Model):
 
 class IncubationQuerySet(ScopedQuerySet):
     area_path = "organization__area__path"
-
-    def default_permission(self) -> str:
-        return "organizations.view_organization"
+    view_permission = "organizations.view_organization"
 
 
 class Incubation(models.Model):
@@ -403,9 +392,7 @@ class Incubation(models.Model):
 
 class AnnualReportQuerySet(ScopedQuerySet):
     area_path = "organization__area__path"
-
-    def default_permission(self) -> str:
-        return "organizations.view_organization"
+    view_permission = "organizations.view_organization"
 
 
 class AnnualReport(models.Model):
@@ -456,9 +443,7 @@ class AnnualReport(models.Model):
 
 class RatingQuerySet(ScopedQuerySet):
     area_path = "organization__area__path"
-
-    def default_permission(self) -> str:
-        return "organizations.view_organization"
+    view_permission = "organizations.view_organization"
 
 
 class Rating(models.Model):
@@ -501,9 +486,7 @@ class Rating(models.Model):
 
 class AllianceQuerySet(ScopedQuerySet):
     area_path = "area__path"
-
-    def default_permission(self) -> str:
-        return "organizations.view_organization"
+    view_permission = "organizations.view_organization"
 
     def visible_to(self, user, perm=None):
         """Alliances in the jurisdiction, and those an organization the user can see belongs

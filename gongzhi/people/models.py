@@ -89,9 +89,7 @@ class Person(models.Model):
 
 class PersonTagQuerySet(ScopedQuerySet):
     area_path = "person__area__path"
-
-    def default_permission(self) -> str:
-        return "people.view_person"
+    view_permission = "people.view_person"
 
 
 class PersonTag(models.Model):

@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     VOLUNTEER = "volunteer", _("志愿者")
     JUSTICE_OFFICER = "justice_officer", _("司法所工作人员")
     RESIDENT = "resident", _("居民")
+    FINANCE = "finance", _("财务人员")
+    EVALUATOR = "evaluator", _("第三方评估人员")
 
 
 _AREA_READ = {"areas.view_area", "areas.view_gridassignment"}
@@ -31,19 +33,26 @@ _ORG_READ = {"organizations.view_organization"}
 _ORG_WRITE = {"organizations.add_organization", "organizations.change_organization"}
 _CASE_READ = {"cases.view_case", "cases.view_handlingunit", "cases.view_campaign"}
 _CASE_DISPATCH = {"cases.dispatch_case", "cases.add_case", "cases.view_kpis"}
-# Public-welfare money: funding sources, projects and their ledgers (district finance).
-_PROJECT_MONEY = {
-    "projects.view_fundingsource",
-    "projects.add_fundingsource",
-    "projects.view_programme",
+# Public-welfare projects. Reading a project shows its deliveries, milestones and results;
+# the money ledgers have their own view permissions.
+_PROJECT_READ = {"projects.view_project", "projects.view_programme"}
+_MONEY_READ = {"projects.view_fundingsource", "projects.view_allocation", "projects.view_disbursement"}
+# Publishers (a party organization or department): programmes, projects, selection, acceptance.
+_PROJECT_PUBLISH = {
     "projects.add_programme",
-    "projects.view_project",
     "projects.add_project",
+    "projects.change_project",
     "projects.publish_project",
     "projects.cancel_project",
-    "projects.view_allocation",
+    "projects.select_project",
+    "projects.accept_project",
+    "projects.add_award",
+    "projects.add_projectcaseworker",
+}
+# District finance: funding sources, allocations and disbursements.
+_PROJECT_MONEY = _MONEY_READ | {
+    "projects.add_fundingsource",
     "projects.add_allocation",
-    "projects.view_disbursement",
     "projects.add_disbursement",
 }
 
@@ -81,7 +90,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organizations.view_filingrule",
             "organizations.change_filingrule",
         }
+        | _PROJECT_READ
+        | _PROJECT_PUBLISH
         | _PROJECT_MONEY
+        | {"projects.evaluate_project", "projects.view_caserecord"}
     ),
     Role.STREET_ADMIN: frozenset(
         _AREA_READ
@@ -100,6 +112,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _ORG_READ
         | _ORG_WRITE
         | {"organizations.review_filing", "organizations.manage_incubation"}
+        | _PROJECT_READ
+        | _PROJECT_PUBLISH
+        | _MONEY_READ
     ),
     Role.COMMUNITY_WORKER: frozenset(
         _AREA_READ
@@ -113,6 +128,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _ORG_READ
         | _ORG_WRITE
         | {"organizations.manage_incubation"}
+        | _PROJECT_READ
     ),
     Role.GRID_MEMBER: frozenset(
         _AREA_READ
@@ -133,6 +149,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"people.view_full_id_number", "people.view_correction_tag", "people.add_persontag"}
     ),
     Role.RESIDENT: frozenset({"cases.add_case"}),
+    # District finance records disbursements; budgets are allocated by the district admin.
+    Role.FINANCE: frozenset(_AREA_READ | _PROJECT_READ | _MONEY_READ | {"projects.add_disbursement"}),
+    # A third-party evaluator accepts and scores projects, reading their delivery and money.
+    Role.EVALUATOR: frozenset(
+        _AREA_READ | _PROJECT_READ | _MONEY_READ | {"projects.accept_project", "projects.evaluate_project"}
+    ),
 }
 
 # Roles that may open the Django admin (it is scoped like every other door).

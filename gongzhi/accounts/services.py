@@ -22,6 +22,8 @@ ROLE_AREA_LEVELS: dict[str, set[str]] = {
     Role.COMMUNITY_WORKER: {AreaLevel.COMMUNITY},
     Role.GRID_MEMBER: {AreaLevel.GRID},
     Role.JUSTICE_OFFICER: {AreaLevel.DISTRICT, AreaLevel.STREET},
+    Role.FINANCE: {AreaLevel.DISTRICT, AreaLevel.STREET},
+    Role.EVALUATOR: {AreaLevel.DISTRICT, AreaLevel.STREET},
 }
 
 

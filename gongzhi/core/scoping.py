@@ -36,7 +36,13 @@ def active_assignments(user: Any) -> list[tuple[str, str]]:
 def forget_assignments(user: Any) -> None:
     """Drop the per-request caches after the user's roles changed."""
     user = _unwrapped(user)
-    for key in ("_assignments_cache", "_jurisdiction_cache", "_role_perm_cache", "_perm_cache"):
+    for key in (
+        "_assignments_cache",
+        "_jurisdiction_cache",
+        "_role_perm_cache",
+        "_perm_cache",
+        "_led_area_paths",
+    ):
         user.__dict__.pop(key, None)
 
 

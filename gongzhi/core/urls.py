@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/", include("gongzhi.people.urls")),
     path("cases/", include("gongzhi.cases.urls")),
     path("organizations/", include("gongzhi.organizations.urls")),
+    path("projects/", include("gongzhi.projects.urls")),
     # Public, no sign-in: a resident reports a problem and follows it by its tracking link.
     path("report/", public_views.report, name="public-report"),
     path("report/locate/", public_views.locate, name="public-locate"),

@@ -158,4 +158,6 @@ DEMO_LOGINS: tuple[LoginData, ...] = (
     LoginData("volunteer", "volunteer", "community", staff_duty="party_volunteer"),
     LoginData("justice", "justice_officer", "street"),
     LoginData("resident", "resident", "grid"),
+    LoginData("finance", "finance", "district"),
+    LoginData("evaluator", "evaluator", "district"),
 )

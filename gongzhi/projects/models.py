@@ -3,14 +3,30 @@ and the append-only allocation and disbursement ledgers. Balances are always led
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.scoping import ScopedQuerySet
+from gongzhi.core.scoping import ScopedQuerySet, active_assignments
+from gongzhi.organizations.choices import ServiceDomain
 from gongzhi.organizations.validators import validate_credit_code
-from gongzhi.projects.choices import FundingKind, LifecycleCategory, ProjectAction, ProjectStatus
+from gongzhi.projects.choices import (
+    OPEN_STATUSES,
+    AwardLevel,
+    CaseAccessAction,
+    CaseRecordStatus,
+    ClaimKind,
+    ClaimStatus,
+    FundingKind,
+    Grade,
+    IndicatorKind,
+    LifecycleCategory,
+    ProjectAction,
+    ProjectStatus,
+)
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -90,9 +106,58 @@ class Programme(models.Model):
         return self.name
 
 
+def led_area_paths(user) -> list[str]:
+    """Area paths of the live organizations ``user`` leads; cached on the user per request."""
+    from gongzhi.core.scoping import _unwrapped
+    from gongzhi.organizations.models import Organization
+
+    user = _unwrapped(user)
+    cached = user.__dict__.get("_led_area_paths")
+    if cached is None:
+        own = Organization.objects.none().own_rows(user)
+        cached = sorted(set(Organization.objects.filter(own).values_list("area__path", flat=True)))
+        user.__dict__["_led_area_paths"] = cached
+    return cached
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """ "/a/b/c/" → ["/a/", "/a/b/"]: the paths of an area's ancestors."""
+    codes = path.strip("/").split("/")[:-1]
+    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+
+class ProjectQuerySet(ScopedQuerySet):
+    def own_rows(self, user):
+        """Projects a user sees outside their jurisdiction: those their organization took on or
+        applied for; published ones open to an organization they lead (target area containing
+        or inside the organization's area); caseworkers' projects; and evaluated results, which
+        are public to everyone with a role in the district."""
+        rows = Q(pk__in=ProjectCaseworker.objects.filter(user=user).values("project_id"))
+        led_paths = led_area_paths(user)
+        if led_paths:
+            rows |= Q(
+                pk__in=ProjectClaim.objects.filter(organization__in=_led_orgs(user)).values("project_id")
+            )
+        for path in led_paths:
+            rows |= Q(status__in=OPEN_STATUSES) & (
+                Q(area__path__prefix=path) | Q(area__path__in=[*ancestor_paths(path), path])
+            )
+        if active_assignments(user):
+            rows |= Q(status=ProjectStatus.EVALUATED)
+        return rows
+
+
+def _led_orgs(user):
+    from gongzhi.organizations.models import Organization
+
+    return Organization.objects.filter(Organization.objects.none().own_rows(user)).values("pk")
+
+
 class Project(models.Model):
     """A public-welfare project (公益项目) serving a target area in one life-cycle category.
-    Its budget is not stored: it is the sum of its allocations."""
+    Its budget is not stored: it is the sum of its allocations. It is taken on by one
+    organization (``claimed_by``, the lead undertaker) or, where the publisher allows it, by up
+    to ``max_claimants``; every claim and application is a ProjectClaim."""
 
     title = models.CharField(_("项目名称"), max_length=200)
     description = models.TextField(_("项目简介"), blank=True)
@@ -111,11 +176,28 @@ class Project(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT
     )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    publisher = models.CharField(_("发布单位"), max_length=100, blank=True)
+    competitive = models.BooleanField(
+        _("竞争性申报"), default=False, help_text=_("勾选后组织需申报，由发布单位选定承接方。")
+    )
+    max_claimants = models.PositiveSmallIntegerField(_("承接方数量上限"), default=1)
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    case_services = models.BooleanField(_("含个案服务"), default=False)
+    claimed_by = models.ForeignKey(
+        to="organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_projects",
+        verbose_name=_("承接组织"),
+    )
     created_by = _created_by()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("公益项目")
@@ -124,8 +206,28 @@ class Project(models.Model):
         permissions = [
             ("publish_project", _("发布公益项目")),
             ("cancel_project", _("取消公益项目")),
+            ("select_project", _("选定承接方")),
+            ("accept_project", _("项目验收")),
+            ("evaluate_project", _("绩效评估")),
         ]
-        indexes = [models.Index(fields=["area", "status"], name="projects_area_status")]
+        indexes = [
+            models.Index(fields=["area", "status"], name="projects_area_status"),
+            models.Index(fields=["status", "lifecycle_category"], name="projects_status_category"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_claimants__gte=1),
+                name="projects_max_claimants_positive",
+                violation_error_message=_("承接方数量上限至少为 1。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
+                name="projects_dates_ordered",
+                violation_error_message=_("结束日期不能早于开始日期。"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -246,3 +348,456 @@ class Disbursement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} ← {self.source}: {self.amount} ({self.voucher})"
+
+
+class ProjectDomain(models.Model):
+    """A service domain a project works in (a row each, so lists can filter by it)."""
+
+    project = models.ForeignKey(
+        to=Project, on_delete=models.CASCADE, related_name="domains", verbose_name=_("公益项目")
+    )
+    domain = models.CharField(_("服务领域"), max_length=32, choices=ServiceDomain.choices)
+
+    class Meta:
+        verbose_name = _("服务领域")
+        verbose_name_plural = _("服务领域")
+        constraints = [models.UniqueConstraint(fields=("project", "domain"), name="projects_domain_unique")]
+
+    def __str__(self) -> str:
+        return self.get_domain_display()
+
+
+class ProjectPartQuerySet(ScopedQuerySet):
+    """Rows that belong to a project are seen by whoever sees the project."""
+
+    area_path = "project__area__path"
+    view_permission = "projects.view_project"
+
+    def visible_to(self, user, perm=None):
+        if perm is None:
+            return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
+        return super().visible_to(user, perm)
+
+
+class Milestone(models.Model):
+    """A milestone of a project with its due date; the undertaker marks it done."""
+
+    project = models.ForeignKey(
+        to=Project, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("公益项目")
+    )
+    title = models.CharField(_("里程碑"), max_length=200)
+    due_on = models.DateField(_("计划完成日期"))
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    completed_by = _created_by()
+    evidence = models.TextField(_("完成情况"), blank=True)
+
+    objects = ProjectPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("里程碑")
+        verbose_name_plural = _("里程碑")
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Indicator(models.Model):
+    """A target indicator (目标指标). Beneficiaries, person-times, activities and satisfaction
+    are measured from the delivery reports; ``actual`` holds the figure for other kinds."""
+
+    project = models.ForeignKey(
+        to=Project, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("公益项目")
+    )
+    kind = models.CharField(_("指标类型"), max_length=16, choices=IndicatorKind.choices)
+    name = models.CharField(_("指标名称"), max_length=100)
+    target = models.DecimalField(_("目标值"), max_digits=12, decimal_places=2)
+    unit = models.CharField(_("单位"), max_length=16, blank=True)
+    actual = models.DecimalField(_("实际值"), max_digits=12, decimal_places=2, null=True, blank=True)
+
+    objects = ProjectPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("目标指标")
+        verbose_name_plural = _("目标指标")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target__gte=0),
+                name="projects_indicator_target_nonnegative",
+                violation_error_message=_("目标值不能为负数。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectClaim(models.Model):
+    """An organization's claim (认领) of a project or application (申报) for a competitive one.
+    Undertaking claims are the project's undertakers; an organization has at most one live
+    claim per project."""
+
+    project = models.ForeignKey(
+        to=Project, on_delete=models.CASCADE, related_name="claims", verbose_name=_("公益项目")
+    )
+    organization = models.ForeignKey(
+        to="organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="project_claims",
+        verbose_name=_("社会组织"),
+    )
+    kind = models.CharField(_("方式"), max_length=8, choices=ClaimKind.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=ClaimStatus.choices)
+    proposal = models.TextField(_("申报方案"), blank=True)
+    created_by = _created_by()
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    decided_by = _created_by()
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+
+    objects = ProjectPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("认领与申报")
+        verbose_name_plural = _("认领与申报")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("project", "organization"),
+                condition=Q(status__in=("applied", "undertaking")),
+                name="projects_claim_live_unique",
+                violation_error_message=_("该组织已认领或申报过此项目。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.project}"
+
+
+class Delivery(models.Model):
+    """A delivery report (服务记录): an activity held for a project, with its beneficiaries
+    (people served) and person-times (服务人次), and optionally the milestone it advances."""
+
+    project = models.ForeignKey(
+        to=Project, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("公益项目")
+    )
+    organization = models.ForeignKey(
+        to="organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="project_deliveries",
+        verbose_name=_("实施组织"),
+    )
+    milestone = models.ForeignKey(
+        to=Milestone,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("里程碑"),
+    )
+    title = models.CharField(_("活动名称"), max_length=200)
+    held_on = models.DateField(_("活动日期"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    content = models.TextField(_("服务内容"), blank=True)
+    beneficiaries = models.PositiveIntegerField(_("服务人数"), default=0)
+    person_times = models.PositiveIntegerField(_("服务人次"), default=0)
+    satisfaction = models.DecimalField(
+        _("满意度（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    reported_by = _created_by()
+    created_at = models.DateTimeField(_("填报时间"), auto_now_add=True)
+
+    objects = ProjectPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("服务记录")
+        verbose_name_plural = _("服务记录")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["project", "held_on"], name="projects_delivery_held")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person_times__gte=F("beneficiaries")),
+                name="projects_delivery_times_cover_people",
+                violation_error_message=_("服务人次不能少于服务人数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=0, satisfaction__lte=100),
+                name="projects_delivery_satisfaction_range",
+                violation_error_message=_("满意度须在 0 到 100 之间。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.title}"
+
+
+def _delivery_photo_path(instance, filename: str) -> str:
+    return f"projects/deliveries/{uuid.uuid4().hex}.jpg"
+
+
+def _delivery_thumb_path(instance, filename: str) -> str:
+    return f"projects/deliveries/thumbs/{uuid.uuid4().hex}.jpg"
+
+
+class DeliveryPhoto(models.Model):
+    """A photo of a delivery, re-encoded on upload (EXIF stripped), with a thumbnail."""
+
+    delivery = models.ForeignKey(
+        to=Delivery, on_delete=models.CASCADE, related_name="photos", verbose_name=_("服务记录")
+    )
+    image = models.FileField(_("图片"), upload_to=_delivery_photo_path)
+    thumbnail = models.FileField(_("缩略图"), upload_to=_delivery_thumb_path)
+    width = models.PositiveIntegerField(_("宽"))
+    height = models.PositiveIntegerField(_("高"))
+    size = models.PositiveIntegerField(_("字节数"))
+    uploaded_by = _created_by()
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("服务照片")
+        verbose_name_plural = _("服务照片")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery} #{self.pk}"
+
+
+class Acceptance(models.Model):
+    """The acceptance (验收) of a completed project: who accepted it, when, and their opinion."""
+
+    project = models.OneToOneField(
+        to=Project, on_delete=models.PROTECT, related_name="acceptance", verbose_name=_("公益项目")
+    )
+    accepted_by = _created_by()
+    accepted_on = models.DateField(_("验收日期"))
+    opinion = models.TextField(_("验收意见"))
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    objects = ProjectPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("项目验收")
+        verbose_name_plural = _("项目验收")
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.accepted_on}"
+
+
+SCORE = {"max_digits": 5, "decimal_places": 2}
+
+
+class Evaluation(models.Model):
+    """The performance evaluation (绩效评估) of an accepted project: four scores out of 100,
+    their weighted total and the grade it earns. Public within the district."""
+
+    project = models.OneToOneField(
+        to=Project, on_delete=models.PROTECT, related_name="evaluation", verbose_name=_("公益项目")
+    )
+    evaluator = _created_by()
+    evaluator_org = models.CharField(_("评估机构"), max_length=100, blank=True)
+    quantity = models.DecimalField(_("数量得分"), **SCORE)
+    quality = models.DecimalField(_("质量得分"), **SCORE)
+    satisfaction = models.DecimalField(_("满意度得分"), **SCORE)
+    funds_use = models.DecimalField(_("资金使用得分"), **SCORE)
+    total = models.DecimalField(_("总分"), **SCORE)
+    grade = models.CharField(_("等级"), max_length=16, choices=Grade.choices)
+    comment = models.TextField(_("评估意见"), blank=True)
+    evaluated_on = models.DateField(_("评估日期"))
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    objects = ProjectPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("绩效评估")
+        verbose_name_plural = _("绩效评估")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    quantity__gte=0,
+                    quantity__lte=100,
+                    quality__gte=0,
+                    quality__lte=100,
+                    satisfaction__gte=0,
+                    satisfaction__lte=100,
+                    funds_use__gte=0,
+                    funds_use__lte=100,
+                ),
+                name="projects_evaluation_scores_range",
+                violation_error_message=_("各项得分须在 0 到 100 之间。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.get_grade_display()}"
+
+
+class AwardQuerySet(ScopedQuerySet):
+    view_permission = "projects.view_project"
+
+
+class Award(models.Model):
+    """An award (荣誉) won by a project or an organization, e.g. a national gold prize. The
+    area is the project's or organization's, so awards are scoped like them."""
+
+    name = models.CharField(_("奖项名称"), max_length=200)
+    level = models.CharField(_("级别"), max_length=16, choices=AwardLevel.choices)
+    issuer = models.CharField(_("颁发单位"), max_length=100, blank=True)
+    awarded_on = models.DateField(_("获奖日期"))
+    project = models.ForeignKey(
+        to=Project,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="awards",
+        verbose_name=_("公益项目"),
+    )
+    organization = models.ForeignKey(
+        to="organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="awards",
+        verbose_name=_("社会组织"),
+    )
+    area = models.ForeignKey(
+        to="areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域")
+    )
+    created_by = _created_by()
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = AwardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("获奖荣誉")
+        verbose_name_plural = _("获奖荣誉")
+        ordering = ["-awarded_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(project__isnull=False) | Q(organization__isnull=False),
+                name="projects_award_has_winner",
+                violation_error_message=_("获奖荣誉须关联项目或社会组织。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectCaseworker(models.Model):
+    """A caseworker (个案社工) of a project: one of the few who may read its case records."""
+
+    project = models.ForeignKey(
+        to=Project, on_delete=models.CASCADE, related_name="caseworkers", verbose_name=_("公益项目")
+    )
+    user = models.ForeignKey(
+        to=settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("社工")
+    )
+    added_by = _created_by()
+    created_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("个案社工")
+        verbose_name_plural = _("个案社工")
+        constraints = [
+            models.UniqueConstraint(fields=("project", "user"), name="projects_caseworker_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.user}"
+
+
+class CaseRecordQuerySet(ScopedQuerySet):
+    """Case records are seen only by the project's caseworkers and by holders of
+    ``projects.view_caserecord`` over the project's area (not by everyone who sees the project)."""
+
+    area_path = "project__area__path"
+
+    def own_rows(self, user):
+        return Q(project__in=ProjectCaseworker.objects.filter(user=user).values("project_id"))
+
+
+class CaseRecord(models.Model):
+    """A case-service record (个案服务档案) for one household served by a project, e.g. a family
+    with a member with a mental disorder. Sensitive: every view is logged (CaseRecordAccess)."""
+
+    project = models.ForeignKey(
+        to=Project, on_delete=models.PROTECT, related_name="case_records", verbose_name=_("公益项目")
+    )
+    number = models.CharField(_("个案编号"), max_length=32)
+    household = models.CharField(_("服务对象"), max_length=100)
+    person = models.ForeignKey(
+        to="people.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("关联人员"),
+    )
+    members = models.PositiveSmallIntegerField(_("家庭人数"), default=1)
+    needs = models.TextField(_("需求评估"))
+    plan = models.TextField(_("服务计划"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=CaseRecordStatus.choices, default=CaseRecordStatus.OPEN
+    )
+    opened_on = models.DateField(_("开案日期"))
+    closed_on = models.DateField(_("结案日期"), null=True, blank=True)
+    created_by = _created_by()
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = CaseRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("个案档案")
+        verbose_name_plural = _("个案档案")
+        ordering = ["project", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=("project", "number"), name="projects_case_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.number}"
+
+
+class CaseNote(models.Model):
+    """A service note (服务记录) on a case record: a visit, a session, a referral."""
+
+    record = models.ForeignKey(
+        to=CaseRecord, on_delete=models.CASCADE, related_name="notes", verbose_name=_("个案档案")
+    )
+    noted_on = models.DateField(_("服务日期"))
+    content = models.TextField(_("内容"))
+    written_by = _created_by()
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("个案服务记录")
+        verbose_name_plural = _("个案服务记录")
+        ordering = ["noted_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.record} · {self.noted_on}"
+
+
+class CaseRecordAccess(models.Model):
+    """One look at case records — a list, a record opened, an export — with who and from where.
+    Append-only; read by auditors."""
+
+    record = models.ForeignKey(
+        to=CaseRecord, on_delete=models.PROTECT, related_name="+", verbose_name=_("个案档案")
+    )
+    user = models.ForeignKey(
+        to=settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("查看人")
+    )
+    action = models.CharField(_("方式"), max_length=8, choices=CaseAccessAction.choices)
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("个案查看记录")
+        verbose_name_plural = _("个案查看记录")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.record} ({self.action})"

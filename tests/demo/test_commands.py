@@ -65,6 +65,8 @@ def test_demo_command_loads_and_lists_one_login_per_role():
         ["volunteer", "gongzhi-demo", "志愿者", "百合社区"],
         ["justice", "gongzhi-demo", "司法所工作人员", "新碶街道"],
         ["resident", "gongzhi-demo", "居民", "百合一网格"],
+        ["finance", "gongzhi-demo", "财务人员", "北仑区"],
+        ["evaluator", "gongzhi-demo", "第三方评估人员", "北仑区"],
     ]
     assert [row[2] for row in login_rows(output)] == [str(label) for label in Role.labels]
 

@@ -202,6 +202,8 @@ def test_demo_has_one_login_per_role_linked_to_a_person(xinqi_demo):
         "volunteer": (Role.VOLUNTEER, "百合社区"),
         "justice": (Role.JUSTICE_OFFICER, "新碶街道"),
         "resident": (Role.RESIDENT, "百合一网格"),
+        "finance": (Role.FINANCE, "北仑区"),
+        "evaluator": (Role.EVALUATOR, "北仑区"),
     }
     for user in User.objects.all():
         assert user.check_password(data.DEMO_PASSWORD)

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from gongzhi.accounts.services import assign_role
+from gongzhi.areas.models import Area
 from gongzhi.organizations.validators import credit_check_char
 from gongzhi.projects import services
+from tests.factories import UserFactory
 
 
 def credit_code(first17: str = "91330206MA2AB1234") -> str:
@@ -55,3 +58,73 @@ def childcare_project(tree, district_admin):
     return services.create_project(
         title="四点半课堂", lifecycle_category="childcare", area=tree["C2"], by=district_admin
     )
+
+
+def make_org(area, name: str, *, status: str = "filed", leader_user=None, track: str | None = None):
+    """A live organization in ``area`` (filed by default), optionally led by ``leader_user``."""
+    from gongzhi.organizations.models import Organization
+    from gongzhi.people.models import Person
+    from tests.factories import make_person
+
+    leader = Person.objects.filter(user=leader_user).first() if leader_user is not None else None
+    if leader_user is not None and leader is None:
+        grid = (
+            area
+            if area.level == "grid"
+            else Area.objects.filter(path__startswith=area.path, level="grid").first()
+        )
+        leader = make_person(grid=grid, name=f"{name}负责人")
+        leader.user = leader_user
+        leader.save(update_fields=["user"])
+    return Organization.objects.create(
+        name=name,
+        area=area,
+        status=status,
+        track=track or ("registered" if status == "registered" else "filed"),
+        leader=leader,
+    )
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def org_leader(tree):
+    """A login with the org_leader role over S1 who leads 夕阳红服务社 (filed, in C1)."""
+    user = UserFactory(username="org_leader")
+    assign_role(user, role="org_leader", area=tree["S1"])
+    return user
+
+
+@pytest.fixture
+def org(tree, org_leader):
+    return make_org(tree["C1"], "夕阳红服务社", leader_user=org_leader)
+
+
+@pytest.fixture
+def other_org_leader(tree):
+    user = UserFactory(username="other_leader")
+    assign_role(user, role="org_leader", area=tree["S1"])
+    return user
+
+
+@pytest.fixture
+def other_org(tree, other_org_leader):
+    return make_org(tree["C1"], "百合志愿队", leader_user=other_org_leader)
+
+
+@pytest.fixture
+def evaluator(tree):
+    user = UserFactory(username="evaluator")
+    assign_role(user, role="evaluator", area=tree["D"])
+    return user
+
+
+@pytest.fixture
+def finance(tree):
+    user = UserFactory(username="finance")
+    assign_role(user, role="finance", area=tree["D"])
+    return user

@@ -201,14 +201,17 @@ def test_corporate_donation_needs_a_valid_credit_code(tree, district_admin):
         )
 
 
-def test_street_admin_cannot_allocate_or_disburse(gov_fund, elderly_project, street_admin, district_admin):
+def test_street_admin_cannot_allocate_or_disburse(
+    gov_fund, elderly_project, childcare_project, street_admin, district_admin
+):
     with pytest.raises(Forbidden):
         services.allocate(elderly_project, source=gov_fund, amount="1", by=street_admin)
     services.allocate(elderly_project, source=gov_fund, amount="1", by=district_admin)
     with pytest.raises(Forbidden):
         pay(elderly_project, gov_fund, "1", street_admin)
+    # A street publishes and cancels its own projects, not another street's.
     with pytest.raises(Forbidden):
-        services.cancel_project(elderly_project, by=street_admin, reason="越权")
+        services.cancel_project(childcare_project, by=street_admin, reason="越权")
     assert not Disbursement.objects.exists()
 
 

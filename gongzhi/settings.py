@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "gongzhi.cases",
     "gongzhi.organizations",
     "gongzhi.projects",
+    "gongzhi.volunteers",
     "gongzhi.demo",
 ]
 
@@ -270,6 +271,8 @@ GONGZHI_YELLOW_SHARE = 0.8
 GONGZHI_DUPLICATE_RADIUS_M = env_int("GONGZHI_DUPLICATE_RADIUS_M", 100)
 GONGZHI_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 GONGZHI_PHOTO_MAX_PIXELS = 40_000_000
+# Volunteer check-in QR codes: how long a displayed token stays valid (the screen rotates it).
+GONGZHI_QR_TTL_SECONDS = env_int("GONGZHI_QR_TTL_SECONDS", 120)
 
 # Background work: Celery with Redis in production; in-process (eager) in the embedded default.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

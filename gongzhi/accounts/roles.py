@@ -56,6 +56,23 @@ _PROJECT_MONEY = _MONEY_READ | {
     "projects.add_disbursement",
 }
 
+# Volunteers: reading the register, activities, records and wishes; running them.
+_VOL_READ = {
+    "volunteers.view_volunteer",
+    "volunteers.view_activity",
+    "volunteers.view_servicerecord",
+    "volunteers.view_wish",
+}
+_VOL_MANAGE = {
+    "volunteers.add_volunteer",
+    "volunteers.change_volunteer",
+    "volunteers.add_activity",
+    "volunteers.change_activity",
+    "volunteers.approve_servicerecord",
+    "volunteers.add_wish",
+    "volunteers.confirm_wish",
+}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: frozenset(
         _AREA_READ
@@ -94,6 +111,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _PROJECT_PUBLISH
         | _PROJECT_MONEY
         | {"projects.evaluate_project", "projects.view_caserecord"}
+        | _VOL_READ
+        | _VOL_MANAGE
+        | {"volunteers.change_volunteerpolicy"}
     ),
     Role.STREET_ADMIN: frozenset(
         _AREA_READ
@@ -115,6 +135,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _PROJECT_READ
         | _PROJECT_PUBLISH
         | _MONEY_READ
+        | _VOL_READ
+        | _VOL_MANAGE
     ),
     Role.COMMUNITY_WORKER: frozenset(
         _AREA_READ
@@ -129,6 +151,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _ORG_WRITE
         | {"organizations.manage_incubation"}
         | _PROJECT_READ
+        | _VOL_READ
+        | _VOL_MANAGE
     ),
     Role.GRID_MEMBER: frozenset(
         _AREA_READ
@@ -137,16 +161,30 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _CASE_READ
         | {"cases.add_case", "cases.verify_case", "cases.resolve_on_site"}
         | _ORG_READ
+        | {"volunteers.view_volunteer", "volunteers.view_activity", "volunteers.view_wish"}
     ),
     # Organization leaders file their organization in the area they are assigned to.
     # They may register their members as people, but not browse the street's residents.
-    Role.ORG_LEADER: frozenset(_AREA_READ | _ORG_READ | _ORG_WRITE | {"people.add_person"}),
-    # Volunteers and residents report problems and follow their own cases (own rows).
-    Role.VOLUNTEER: frozenset({"cases.add_case"}),
+    # Their volunteers, activities and records they see as their own rows (led organizations).
+    Role.ORG_LEADER: frozenset(
+        _AREA_READ
+        | _ORG_READ
+        | _ORG_WRITE
+        | {"people.add_person", "volunteers.view_activity", "volunteers.view_wish"}
+    ),
+    # Volunteers and residents report problems and follow their own cases (own rows);
+    # volunteers browse the activities and wishes of the area they serve.
+    Role.VOLUNTEER: frozenset({"cases.add_case", "volunteers.view_activity", "volunteers.view_wish"}),
     Role.JUSTICE_OFFICER: frozenset(
         _AREA_READ
         | _PEOPLE_READ
         | {"people.view_full_id_number", "people.view_correction_tag", "people.add_persontag"}
+        | {
+            "volunteers.view_correctionassignment",
+            "volunteers.add_correctionassignment",
+            "volunteers.change_correctionassignment",
+            "volunteers.add_supervisionevent",
+        }
     ),
     Role.RESIDENT: frozenset({"cases.add_case"}),
     # District finance records disbursements; budgets are allocated by the district admin.

@@ -12,11 +12,13 @@ urlpatterns = [
     path("cases/", include("gongzhi.cases.urls")),
     path("organizations/", include("gongzhi.organizations.urls")),
     path("projects/", include("gongzhi.projects.urls")),
+    path("volunteers/", include("gongzhi.volunteers.urls")),
     # Public, no sign-in: a resident reports a problem and follows it by its tracking link.
     path("report/", public_views.report, name="public-report"),
     path("report/locate/", public_views.locate, name="public-locate"),
     path("track/<str:token>/", public_views.track, name="track"),
     path("track/<str:token>/rate/", public_views.rate, name="track-rate"),
     path("track/<str:token>/photos/<int:pk>/", public_views.track_photo, name="track-photo"),
+    path("", include("gongzhi.volunteers.public_urls")),
     path("", views.home, name="home"),
 ]

@@ -11,5 +11,21 @@ class ProjectsConfig(AppConfig):
 
         from gongzhi.projects import models as m
 
-        for model in (m.FundingSource, m.Programme, m.Project, m.Allocation, m.Disbursement):
+        # Case records are not mirrored into the change log: their content is sensitive, and
+        # every look at them is recorded in CaseRecordAccess instead.
+        for model in (
+            m.FundingSource,
+            m.Programme,
+            m.Project,
+            m.Allocation,
+            m.Disbursement,
+            m.ProjectClaim,
+            m.Milestone,
+            m.Indicator,
+            m.Delivery,
+            m.Acceptance,
+            m.Evaluation,
+            m.Award,
+            m.ProjectCaseworker,
+        ):
             auditlog.register(model)

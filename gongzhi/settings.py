@@ -282,6 +282,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-cases": {"task": "gongzhi.cases.tasks.sweep_cases", "schedule": 300.0},
+    "sweep-wishes": {"task": "gongzhi.volunteers.tasks.sweep_wishes", "schedule": 3600.0},
 }
 
 # Social organizations: may one person lead two filed organizations at once? (district policy)

@@ -18,6 +18,23 @@ from gongzhi.organizations.api import (
     ServicePlatformViewSet,
 )
 from gongzhi.people.api import PersonViewSet
+from gongzhi.projects.api import (
+    AwardViewSet,
+    CaseRecordViewSet,
+    DeliveryPhotoThumbnailView,
+    DeliveryPhotoView,
+    FundingSourceViewSet,
+    ProgrammeViewSet,
+    ProjectViewSet,
+)
+from gongzhi.volunteers.api import (
+    ActivityViewSet,
+    CertificateViewSet,
+    CorrectionViewSet,
+    ServiceRecordViewSet,
+    VolunteerViewSet,
+    WishViewSet,
+)
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
@@ -34,6 +51,17 @@ router.register("incubations", IncubationViewSet, basename="incubation")
 router.register("annual-reports", AnnualReportViewSet, basename="annual-report")
 router.register("ratings", RatingViewSet, basename="rating")
 router.register("alliances", AllianceViewSet, basename="alliance")
+router.register("funding-sources", FundingSourceViewSet, basename="funding-source")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("case-records", CaseRecordViewSet, basename="case-record")
+router.register("awards", AwardViewSet, basename="award")
+router.register("volunteers", VolunteerViewSet, basename="volunteer")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("service-records", ServiceRecordViewSet, basename="service-record")
+router.register("wishes", WishViewSet, basename="wish")
+router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("corrections", CorrectionViewSet, basename="correction")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -41,6 +69,12 @@ urlpatterns = [
     path("case-photos/<int:pk>/", CasePhotoView.as_view(), name="api-case-photo"),
     path(
         "case-photos/<int:pk>/thumbnail/", CasePhotoThumbnailView.as_view(), name="api-case-photo-thumbnail"
+    ),
+    path("delivery-photos/<int:pk>/", DeliveryPhotoView.as_view(), name="api-delivery-photo"),
+    path(
+        "delivery-photos/<int:pk>/thumbnail/",
+        DeliveryPhotoThumbnailView.as_view(),
+        name="api-delivery-photo-thumbnail",
     ),
     path("", include(router.urls)),
 ]

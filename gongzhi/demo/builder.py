@@ -44,6 +44,8 @@ from gongzhi.core.exceptions import DomainError
 from gongzhi.demo import data
 from gongzhi.demo.cases import load_cases
 from gongzhi.demo.organizations import load_organizations
+from gongzhi.demo.projects import load_projects
+from gongzhi.demo.volunteers import load_volunteers
 from gongzhi.people.choices import PoliticalStatus, Sex, Tag
 from gongzhi.people.models import Person, PersonTag
 from gongzhi.people.services import id_number_hash, person_fields_from_id_number
@@ -118,8 +120,11 @@ class DistrictPlan:
 class DemoResult:
     """What one build inserted (``created``: the district; ``cases``: grid cases and what
     they need, see ``gongzhi.demo.cases``; ``organizations``: social organizations, see
-    ``gongzhi.demo.organizations``), how long it took, and the logins to list: one
-    per role, and the handling-unit members (username, display name, unit)."""
+    ``gongzhi.demo.organizations``; ``projects``: funding and public-welfare projects, see
+    ``gongzhi.demo.projects``; ``volunteers``: volunteers, activities, records, wishes and
+    correction volunteers, see ``gongzhi.demo.volunteers``), how long it took, and the
+    logins to list: one per role, and the handling-unit members (username, display name,
+    unit)."""
 
     created: dict[str, int]
     seconds: float
@@ -127,6 +132,8 @@ class DemoResult:
     cases: dict[str, int] = field(default_factory=dict)
     unit_logins: list[tuple[str, str, str]] = field(default_factory=list)
     organizations: dict[str, int] = field(default_factory=dict)
+    projects: dict[str, int] = field(default_factory=dict)
+    volunteers: dict[str, int] = field(default_factory=dict)
 
     @property
     def already_loaded(self) -> bool:
@@ -134,6 +141,8 @@ class DemoResult:
             not any(self.created.values())
             and not any(self.cases.values())
             and not any(self.organizations.values())
+            and not any(self.projects.values())
+            and not any(self.volunteers.values())
         )
 
 
@@ -604,12 +613,17 @@ def build_demo(
     streets: int | None = None,
     cases: bool = False,
     organizations: bool = False,
+    projects: bool = False,
+    volunteers: bool = False,
 ) -> DemoResult:
     """Plan the demo district and load whatever of it is missing (see the module docstring);
     with ``cases``, then a year of grid cases in it (``gongzhi.demo.cases``), and with
     ``organizations`` its social organizations (``gongzhi.demo.organizations``), as ``gongzhi
-    demo`` does. The district alone takes about a second, the cases a few more, so tests of
-    the district leave them out.
+    demo`` does; with ``projects`` (which needs the organizations) the year's funding and
+    public-welfare projects (``gongzhi.demo.projects``); with ``volunteers`` (which needs the
+    organizations too) the volunteers, their activities and records, micro-wishes and the
+    community-correction volunteers (``gongzhi.demo.volunteers``). The district alone takes
+    about a second, the cases a few more, so tests of the district leave them out.
 
     Raises DomainError or ValidationError only if the plan itself breaks a rule, which the
     tests guard against.
@@ -624,5 +638,9 @@ def build_demo(
         result.unit_logins = [loaded.handler] if loaded.handler else []
     if organizations:
         result.organizations = load_organizations(plan, seed=seed)
+    if projects:
+        result.projects = load_projects(plan, seed=seed)
+    if volunteers:
+        result.volunteers = load_volunteers(plan, seed=seed)
     result.seconds = time.perf_counter() - started
     return result

@@ -52,7 +52,7 @@ NAMED: tuple[NamedOrg, ...] = (
     NamedOrg(
         "红领之家", "新碶街道", "百合社区", "filed", "charity", domains=("veterans", "elderly", "community"),
         description="由退役军人和老党员组成，开展走访慰问、政策宣讲、邻里调解和助老服务，是红领志愿服务联盟的牵头组织。",
-        founded=datetime.date(2017, 6, 1), started=datetime.date(2017, 9, 12), party_org_type="independent",
+        founded=datetime.date(2012, 3, 1), started=datetime.date(2017, 9, 12), party_org_type="independent",
         leader_login="org_leader",
     ),
     NamedOrg(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -124,12 +123,8 @@ class PersonTagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("person", "created_by")
 
     def get_queryset(self, request):
-        user = request.user
-        tags = super().get_queryset(request).visible_to(user)
-        allowed = ~Q(tag__in=list(SENSITIVE_TAG_PERMISSIONS))
-        for tag, perm in SENSITIVE_TAG_PERMISSIONS.items():
-            allowed |= Q(tag=tag, pk__in=PersonTag.objects.visible_to(user, perm).values("pk"))
-        return tags.filter(allowed)
+        # Sensitive tags are filtered by their own permissions inside visible_to.
+        return super().get_queryset(request).visible_to(request.user)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

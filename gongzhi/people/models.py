@@ -91,6 +91,22 @@ class PersonTagQuerySet(ScopedQuerySet):
     area_path = "person__area__path"
     view_permission = "people.view_person"
 
+    def visible_to(self, user, perm=None):
+        """Tag rows the user may see: sensitive tags (community correction, mental-disorder
+        family) only where the user holds that tag's own permission."""
+        from gongzhi.core.scoping import jurisdiction_paths
+        from gongzhi.people.choices import SENSITIVE_TAG_PERMISSIONS
+
+        rows = super().visible_to(user, perm)
+        if not user or not user.is_authenticated or user.is_superuser:
+            return rows
+        for tag, tag_perm in SENSITIVE_TAG_PERMISSIONS.items():
+            allowed = Q(pk__in=[])
+            for path in jurisdiction_paths(user, tag_perm):
+                allowed |= Q(person__area__path__prefix=path)
+            rows = rows.filter(~Q(tag=tag) | allowed)
+        return rows
+
 
 class PersonTag(models.Model):
     """A label on a person (veteran, elderly …). Sensitive tags are filtered by permission."""

@@ -42,6 +42,27 @@ def _created_by(related_name: str = "+"):
     )
 
 
+class CoveringQuerySet(ScopedQuerySet):
+    """Rows held by an area that also concern the areas below it (a district's funding sources
+    and programmes): a role sees those inside its jurisdiction and those of the areas above it,
+    so a street sees the district's programme it publishes projects in."""
+
+    def visible_to(self, user, perm=None):
+        from gongzhi.core.scoping import jurisdiction_paths
+
+        inside = super().visible_to(user, perm)
+        if not user or not user.is_authenticated or not user.is_active or user.is_superuser:
+            return inside
+        above = {
+            a
+            for path in jurisdiction_paths(user, perm or self.default_permission())
+            for a in ancestor_paths(path)
+        }
+        if not above:
+            return inside
+        return inside | self.filter(area__path__in=sorted(above))
+
+
 class FundingSource(models.Model):
     """A year's pot of money (资金来源): government purchase of services, the welfare-lottery
     fund, a corporate targeted donation (possibly restricted to one life-cycle category) or
@@ -65,7 +86,7 @@ class FundingSource(models.Model):
     created_by = _created_by()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CoveringQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("资金来源")
@@ -95,7 +116,7 @@ class Programme(models.Model):
     created_by = _created_by()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CoveringQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("项目计划")
@@ -109,13 +130,15 @@ class Programme(models.Model):
 def led_area_paths(user) -> list[str]:
     """Area paths of the live organizations ``user`` leads; cached on the user per request."""
     from gongzhi.core.scoping import _unwrapped
+    from gongzhi.organizations.choices import LIVE_STATUSES
     from gongzhi.organizations.models import Organization
 
     user = _unwrapped(user)
     cached = user.__dict__.get("_led_area_paths")
     if cached is None:
         own = Organization.objects.none().own_rows(user)
-        cached = sorted(set(Organization.objects.filter(own).values_list("area__path", flat=True)))
+        live = Organization.objects.filter(own, status__in=LIVE_STATUSES)
+        cached = sorted(set(live.values_list("area__path", flat=True)))
         user.__dict__["_led_area_paths"] = cached
     return cached
 
@@ -142,8 +165,12 @@ class ProjectQuerySet(ScopedQuerySet):
             rows |= Q(status__in=OPEN_STATUSES) & (
                 Q(area__path__prefix=path) | Q(area__path__in=[*ancestor_paths(path), path])
             )
-        if active_assignments(user):
-            rows |= Q(status=ProjectStatus.EVALUATED)
+        # Results are public within the district: anyone holding a role there sees them.
+        districts = sorted(
+            {"/" + path.strip("/").split("/")[0] + "/" for _role, path in active_assignments(user)}
+        )
+        for district in districts:
+            rows |= Q(status=ProjectStatus.EVALUATED, area__path__prefix=district)
         return rows
 
 

@@ -35,6 +35,7 @@ from gongzhi.projects.choices import (
     LIVE_CLAIM_STATUSES,
     SCORE_WEIGHTS,
     AwardLevel,
+    CaseAccessAction,
     CaseRecordStatus,
     ClaimKind,
     ClaimStatus,
@@ -610,6 +611,10 @@ def complete_milestone(
                 % {"s": locked.get_status_display()}
             )
         current = Milestone.objects.get(pk=milestone.pk)
+        if locked.starts_on and completed_on < locked.starts_on:
+            raise DomainError(
+                _("完成日期不能早于项目开始日期 %(d)s。") % {"d": locked.starts_on}, field="completed_on"
+            )
         if current.completed_on:
             raise Conflict(
                 _("里程碑“%(t)s”已于 %(d)s 完成。") % {"t": current.title, "d": current.completed_on}
@@ -1100,12 +1105,23 @@ def record_award(
     project). Raises Forbidden, DomainError."""
     if project is None and organization is None:
         raise DomainError(_("请选择获奖的项目或社会组织。"), field="project")
+    area = project.area if project is not None else organization.area
+    _require(by, "projects.add_award", area)
+    if isinstance(awarded_on, str):
+        try:
+            awarded_on = datetime.date.fromisoformat(awarded_on)
+        except ValueError:
+            raise DomainError(
+                _("获奖日期“%(d)s”格式不对，请用 YYYY-MM-DD。") % {"d": awarded_on}, field="awarded_on"
+            ) from None
+    if not isinstance(awarded_on, datetime.date):
+        raise DomainError(_("请填写获奖日期。"), field="awarded_on")
+    if awarded_on > timezone.localdate():
+        raise DomainError(_("获奖日期不能晚于今天。"), field="awarded_on")
     if not (name or "").strip():
         raise DomainError(_("请填写奖项名称。"), field="name")
     if level not in AwardLevel.values:
         raise DomainError(_("未知的奖项级别“%(l)s”。") % {"l": level}, field="level")
-    area = project.area if project is not None else organization.area
-    _require(by, "projects.add_award", area)
     if (
         organization is not None
         and project is not None
@@ -1143,6 +1159,7 @@ def add_caseworker(project: Project, *, user: Any, by: Any) -> ProjectCaseworker
 
 
 def remove_caseworker(caseworker: ProjectCaseworker, *, by: Any) -> None:
+    """Take a caseworker off the project: they no longer see its case records."""
     project = caseworker.project
     if not (can(by, "projects.add_projectcaseworker", project.area) or is_undertaker(by, project)):
         raise Forbidden(_("只有项目的发布单位或承接组织负责人可以移除个案社工。"))
@@ -1228,6 +1245,8 @@ def close_case_record(record: CaseRecord, *, by: Any, closed_on: datetime.date |
 
 def log_case_access(records: Any, *, user: Any, action: str, ip_address: str | None = None) -> None:
     """Write one access-log row per case record shown to ``user`` (a list, a view, an export)."""
+    if action not in CaseAccessAction.values:
+        raise ValueError(f"unknown case-record access action {action!r}")
     rows = [
         CaseRecordAccess(record_id=getattr(r, "pk", r), user=user, action=action, ip_address=ip_address)
         for r in records

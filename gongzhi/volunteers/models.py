@@ -252,8 +252,11 @@ class Activity(models.Model):
 
 
 class SignupQuerySet(ScopedQuerySet):
+    """Sign-ups are seen by the activity's organizers and the staff who run activities in the
+    area, and each volunteer sees their own — not by every volunteer who sees the activity."""
+
     area_path = "activity__area__path"
-    view_permission = "volunteers.view_activity"
+    view_permission = "volunteers.change_activity"
 
     def own_rows(self, user):
         return Q(volunteer__person__user=user) | Q(activity__organizer__in=_led_orgs(user))

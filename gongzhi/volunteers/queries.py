@@ -103,9 +103,10 @@ def alliance_stats(alliance) -> VolunteerStats:
     ran, and the approved records and hours of those organizations."""
     members = alliance.memberships.values("organization_id")
     volunteers = Volunteer.objects.filter(
+        status="active",
         pk__in=Affiliation.objects.filter(organization__in=members, left_on__isnull=True).values(
             "volunteer_id"
-        )
+        ),
     )
     counts = volunteers.aggregate(
         n=Count("pk"), party=Count("pk", filter=Q(person__political_status__in=PARTY_STATUSES))

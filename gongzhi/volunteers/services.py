@@ -90,9 +90,13 @@ def _leads(user: Any, organization) -> bool:
     return led_organizations(user).filter(pk=organization.pk).exists()
 
 
-def _require_organizer(by: Any, organization, area: Area, perm: str = "volunteers.change_activity") -> None:
+def is_organizer(user: Any, organization, area: Area, perm: str = "volunteers.change_activity") -> bool:
     """Organizers are the organization's leaders, or staff holding ``perm`` over the area."""
-    if can(by, perm, area) or _leads(by, organization):
+    return can(user, perm, area) or _leads(user, organization)
+
+
+def _require_organizer(by: Any, organization, area: Area, perm: str = "volunteers.change_activity") -> None:
+    if is_organizer(by, organization, area, perm):
         return
     raise Forbidden(_("只有“%(o)s”的负责人或辖区工作人员可以进行此项操作。") % {"o": organization.name})
 
@@ -219,17 +223,26 @@ def register_volunteer(
     """Register a person as a volunteer, optionally with the organizations they serve with.
     A person registers themself; staff with ``volunteers.add_volunteer`` over the person's area
     and leaders of one of the organizations may register them. Raises Forbidden, Conflict."""
+    from gongzhi.organizations.models import Membership
+
     organizations = list(organizations or ())
     is_self = person.user_id and person.user_id == getattr(by, "pk", None)
-    if not (
-        is_self
-        or can(by, "volunteers.add_volunteer", person.area)
-        or any(_leads(by, o) for o in organizations)
-    ):
+    # A leader registers the members of an organization they lead, not just anyone.
+    leads_member = Membership.objects.filter(
+        person=person, left_on__isnull=True, organization__in=led_organizations(by).values("pk")
+    ).exists()
+    if not (is_self or can(by, "volunteers.add_volunteer", person.area) or leads_member):
         raise Forbidden(_("您不能为“%(p)s”登记志愿者。") % {"p": person.name})
     skills = [str(s).strip() for s in (skills or ()) if str(s).strip()]
     if len(skills) > 20 or any(len(s) > 30 for s in skills):
         raise DomainError(_("技能特长最多 20 项，每项不超过 30 个字。"), field="skills")
+    from gongzhi.organizations.choices import LIVE_STATUSES
+
+    for organization in organizations:
+        if organization.status not in LIVE_STATUSES:
+            raise DomainError(
+                _("“%(o)s”当前不是活跃组织。") % {"o": organization.name}, field="organizations"
+            )
     today = timezone.localdate()
     with transaction.atomic():
         if Volunteer.objects.filter(person=person).exists():
@@ -308,6 +321,17 @@ def create_activity(
     from gongzhi.organizations.choices import LIVE_STATUSES
 
     _require_organizer(by, organizer, area, perm="volunteers.add_activity")
+    if not can(by, "volunteers.add_activity", area):
+        # A leader (not staff over the area) holds activities where the organization works:
+        # inside its street, or anywhere below it for an organization above street level.
+        from gongzhi.organizations.services import street_of
+
+        home = street_of(organizer.area) or organizer.area
+        if not area.path.startswith(home.path):
+            raise DomainError(
+                _("“%(o)s”的活动只能在“%(h)s”范围内举办。") % {"o": organizer.name, "h": home.name},
+                field="area",
+            )
     if not (title or "").strip():
         raise DomainError(_("请填写活动名称。"), field="title")
     if category not in ActivityCategory.values:
@@ -764,7 +788,8 @@ def _locked_pending(record: ServiceRecord) -> ServiceRecord:
     current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
     if current.status != RecordStatus.PENDING:
         raise InvalidTransition(
-            _("该记录已%(s)s，不能再审核；如需更正，请添加调整记录。") % {"s": current.get_status_display()}
+            _("该记录状态为“%(s)s”，不能再审核；如需更正，请添加调整记录。")
+            % {"s": current.get_status_display()}
         )
     return current
 
@@ -1210,3 +1235,36 @@ def active_signups(volunteer: Volunteer):
     return Signup.objects.filter(volunteer=volunteer, status__in=LIVE_SIGNUP_STATUSES).filter(
         Q(activity__ends_at__gte=_now())
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Added for the volunteers API (issue 6): changing a volunteer's own particulars
+
+
+def update_volunteer(
+    volunteer: Volunteer, *, by: Any, skills: Any = None, availability: Any = None
+) -> Volunteer:
+    """Change a volunteer's skills and availability. The volunteer themself, staff with
+    ``volunteers.change_volunteer`` over the person's area, or a leader of an organization the
+    volunteer serves with may. Raises Forbidden, DomainError."""
+    is_self = volunteer.person.user_id and volunteer.person.user_id == getattr(by, "pk", None)
+    serves_with_led = Affiliation.objects.filter(
+        volunteer=volunteer, left_on__isnull=True, organization__in=led_organizations(by).values("pk")
+    ).exists()
+    if not (is_self or serves_with_led or can(by, "volunteers.change_volunteer", volunteer.person.area)):
+        raise Forbidden(_("您不能修改该志愿者的信息。"))
+    fields = []
+    if skills is not None:
+        cleaned = [str(s).strip() for s in skills if str(s).strip()]
+        if len(cleaned) > 20 or any(len(s) > 30 for s in cleaned):
+            raise DomainError(_("技能特长最多 20 项，每项不超过 30 个字。"), field="skills")
+        volunteer.skills = cleaned
+        fields.append("skills")
+    if availability is not None:
+        if len(availability) > 200:
+            raise DomainError(_("可服务时间不超过 200 个字。"), field="availability")
+        volunteer.availability = availability
+        fields.append("availability")
+    if fields:
+        volunteer.save(update_fields=fields)
+    return volunteer

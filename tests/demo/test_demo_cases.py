@@ -53,7 +53,8 @@ def demo(django_db_setup, django_db_blocker):
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
-        result = build_demo(cases=True, organizations=True)  # all that `gongzhi demo` loads
+        # All that `gongzhi demo` loads.
+        result = build_demo(cases=True, organizations=True, projects=True, volunteers=True)
         yield result
         transaction.set_rollback(True)
 

@@ -128,3 +128,41 @@ def test_case_records_visible_to_caseworkers_and_logged(
     assert not CaseRecord.objects.visible_to(community_worker).exists()
     services.log_case_access([record], user=district_admin, action="view")
     assert CaseRecordAccess.objects.get().user == district_admin
+
+
+def test_streets_see_the_district_programmes_and_sources_above_them(
+    tree, district_admin, street_admin, community_worker, gov_fund
+):
+    from gongzhi.projects.models import FundingSource, Programme
+
+    programme = services.create_programme(
+        name="微民生·益起来", year=2026, publisher="区委组织部", area=tree["D"], by=district_admin
+    )
+    assert list(Programme.objects.visible_to(street_admin)) == [programme]
+    assert list(FundingSource.objects.visible_to(street_admin)) == [gov_fund]
+    # Community workers hold no programme or money permission at all.
+    assert not FundingSource.objects.visible_to(community_worker).exists()
+
+
+def test_leaders_of_draft_organizations_see_no_open_projects(tree, project, org_leader):
+    make_org(tree["C1"], "筹备中的组织", status="draft", leader_user=org_leader)
+    assert not Project.objects.visible_to(org_leader).exists()
+
+
+def test_results_are_public_within_the_district_only(tree, project, district_admin, evaluator):
+    from gongzhi.accounts.services import assign_role
+    from tests.factories import UserFactory, make_area
+
+    project.status = "evaluated"
+    project.save(update_fields=["status"])
+    neighbour = make_area("N", "district", name="镇海区")
+    elsewhere = UserFactory(username="elsewhere")
+    assign_role(
+        elsewhere,
+        role="resident",
+        area=make_area("NG", "grid", make_area("NC", "community", make_area("NS", "street", neighbour))),
+    )
+    here = UserFactory(username="here")
+    assign_role(here, role="resident", area=tree["G3"])
+    assert list(Project.objects.visible_to(here)) == [project]
+    assert not Project.objects.visible_to(elsewhere).exists()

@@ -48,6 +48,32 @@ CREATED_LABELS = {
     "alliances": gettext_lazy("联盟"),
     "alliance_members": gettext_lazy("联盟成员"),
     "alliance_posts": gettext_lazy("联盟动态"),
+    "funding_sources": gettext_lazy("资金来源"),
+    "programmes": gettext_lazy("项目计划"),
+    "projects": gettext_lazy("公益项目"),
+    "project_claims": gettext_lazy("认领与申报"),
+    "project_changes": gettext_lazy("项目状态变更"),
+    "milestones": gettext_lazy("里程碑"),
+    "indicators": gettext_lazy("目标指标"),
+    "allocations": gettext_lazy("预算分配"),
+    "disbursements": gettext_lazy("拨付"),
+    "deliveries": gettext_lazy("服务记录"),
+    "acceptances": gettext_lazy("项目验收"),
+    "evaluations": gettext_lazy("绩效评估"),
+    "caseworkers": gettext_lazy("个案社工"),
+    "case_records": gettext_lazy("个案档案"),
+    "case_notes": gettext_lazy("个案服务记录"),
+    "awards": gettext_lazy("获奖荣誉"),
+    "volunteers": gettext_lazy("志愿者"),
+    "volunteer_affiliations": gettext_lazy("志愿者所属组织"),
+    "volunteer_activities": gettext_lazy("志愿活动"),
+    "activity_signups": gettext_lazy("活动报名"),
+    "service_records": gettext_lazy("志愿服务记录"),
+    "correction_tags": gettext_lazy("社区矫正标签"),
+    "correction_assignments": gettext_lazy("社区矫正志愿服务"),
+    "wishes": gettext_lazy("微心愿"),
+    "wish_events": gettext_lazy("心愿流转记录"),
+    "certificates": gettext_lazy("志愿服务证明"),
 }
 
 
@@ -85,7 +111,9 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(_("数据库迁移完成（%(s).1f 秒）。") % {"s": time.perf_counter() - started})
 
-        result = build_demo(seed=options["seed"], cases=True, organizations=True)
+        result = build_demo(
+            seed=options["seed"], cases=True, organizations=True, projects=True, volunteers=True
+        )
         self.report(result)
 
         if options["serve"]:
@@ -97,7 +125,13 @@ class Command(BaseCommand):
         else:
             created = "，".join(
                 f"{CREATED_LABELS[key]} {count:,}"
-                for key, count in {**result.created, **result.cases, **result.organizations}.items()
+                for key, count in {
+                    **result.created,
+                    **result.cases,
+                    **result.organizations,
+                    **result.projects,
+                    **result.volunteers,
+                }.items()
                 if count
             )
             self.stdout.write(

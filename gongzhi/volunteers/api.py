@@ -972,7 +972,8 @@ class CorrectionViewSet(
 
     def list(self, request, *args, **kwargs):
         page = self._logged(list(self.paginate_queryset(self.get_queryset())))
-        return self.get_paginated_response(CorrectionSerializer(page, many=True).data)
+        context = {**self.get_serializer_context(), "participation": queries.participation_many(page)}
+        return self.get_paginated_response(CorrectionSerializer(page, many=True, context=context).data)
 
     def retrieve(self, request, *args, **kwargs):
         (assignment,) = self._logged([self.get_object()])

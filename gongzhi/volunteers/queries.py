@@ -164,6 +164,52 @@ def participation(assignment: CorrectionAssignment, *, now: datetime.datetime | 
     return Participation(activities=attended, hours=Decimal(hours).quantize(HOUR), missed=missed)
 
 
+def participation_many(assignments, *, now: datetime.datetime | None = None) -> dict[int, Participation]:
+    """``participation`` for a page of assignments in three queries, keyed by assignment id."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    assignments = list(assignments)
+    volunteer_of = dict(
+        Volunteer.objects.filter(person_id__in={a.person_id for a in assignments}).values_list(
+            "person_id", "pk"
+        )
+    )
+    signups = list(
+        Signup.objects.filter(volunteer_id__in=volunteer_of.values()).values_list(
+            "volunteer_id",
+            "activity__starts_at",
+            "activity__ends_at",
+            "activity__status",
+            "status",
+            "checked_in_at",
+        )
+    )
+    records = list(
+        ServiceRecord.objects.filter(
+            volunteer_id__in=volunteer_of.values(), status=RecordStatus.APPROVED
+        ).values_list("volunteer_id", "served_on", "hours")
+    )
+    result = {}
+    for a in assignments:
+        volunteer = volunteer_of.get(a.person_id)
+        end = a.ends_on or datetime.date.max
+
+        def within(day: datetime.date, a=a, end=end) -> bool:
+            return a.starts_on <= day <= end
+
+        mine = [s for s in signups if s[0] == volunteer and within(timezone.localtime(s[1]).date())]
+        attended = sum(1 for s in mine if s[5] is not None)
+        missed = sum(
+            1
+            for s in mine
+            if s[4] == SignupStatus.CONFIRMED and s[5] is None and s[2] < now and s[3] != "cancelled"
+        )
+        hours = sum((h for v, day, h in records if v == volunteer and within(day)), ZERO)
+        result[a.pk] = Participation(activities=attended, hours=Decimal(hours).quantize(HOUR), missed=missed)
+    return result
+
+
 @dataclass(frozen=True)
 class CorrectionFigures:
     served: int  # people under correction who served as volunteers since the date

@@ -658,7 +658,10 @@ class CorrectionSerializer(serializers.ModelSerializer):
     def get_participation(self, obj: CorrectionAssignment) -> dict[str, Any]:
         from gongzhi.volunteers import queries
 
-        return ParticipationSerializer(queries.participation(obj)).data
+        # A list passes the whole page's participation in the context (three queries per page).
+        done = self.context.get("participation", {})
+        found = done.get(obj.pk) if done else None
+        return ParticipationSerializer(found or queries.participation(obj)).data
 
 
 class CorrectionWriteSerializer(serializers.Serializer):

@@ -1417,7 +1417,8 @@ def _corrections_context(request: HttpRequest, assign_form: Any = None) -> dict[
     page = Paginator(listed.order_by("-starts_on", "id"), CORRECTIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    rows = [{"assignment": a, "participation": queries.participation(a)} for a in page.object_list]
+    done = queries.participation_many(page.object_list)
+    rows = [{"assignment": a, "participation": done[a.pk]} for a in page.object_list]
     services.log_correction_views(user, [r["assignment"] for r in rows], ip=client_ip(request))
     return {
         "filters": filters,

@@ -282,3 +282,32 @@ def test_summary_of_a_volunteer(ann, carl, tree, district_admin, figures, django
         "star_level": 3,
         "next_threshold": 4,
     }
+
+
+def test_participation_many_equals_participation_one_by_one(
+    tree, club, leader, justice_officer, ann, bob, django_assert_max_num_queries
+):
+    from gongzhi.volunteers import queries as q
+    from gongzhi.volunteers import services as s
+    from gongzhi.volunteers.models import CorrectionAssignment
+    from tests.volunteers.conftest import at as local
+
+    for volunteer, hours in ((ann, "2"), (bob, "3")):
+        record = s.add_manual_record(
+            volunteer,
+            by=leader,
+            organization=club,
+            served_on=local(-5).date(),
+            hours=hours,
+            content="清扫楼道",
+            reason="纸质签到补录",
+        )
+        s.approve_record(record, by=leader)
+        s.assign_correction(
+            volunteer.person, by=justice_officer, organization=club, starts_on=local(-10).date()
+        )
+    assignments = list(CorrectionAssignment.objects.all())
+    with django_assert_max_num_queries(3):
+        many = q.participation_many(assignments)
+    assert many == {a.pk: q.participation(a) for a in assignments}
+    assert sorted(p.hours for p in many.values()) == [2, 3]

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "gongzhi.organizations",
     "gongzhi.projects",
     "gongzhi.volunteers",
+    "gongzhi.stats",
     "gongzhi.demo",
 ]
 

@@ -191,6 +191,7 @@ for _prefix, _sub in (
     ("vendor/htmx", "htmx.org/dist"),
     ("vendor/leaflet", "leaflet/dist"),
     ("vendor/pico", "@picocss/pico/css"),
+    ("vendor/echarts", "echarts/dist"),
 ):
     if (NODE_MODULES / _sub).is_dir():
         STATICFILES_DIRS.append((_prefix, NODE_MODULES / _sub))

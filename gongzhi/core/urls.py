@@ -13,6 +13,7 @@ urlpatterns = [
     path("organizations/", include("gongzhi.organizations.urls")),
     path("projects/", include("gongzhi.projects.urls")),
     path("volunteers/", include("gongzhi.volunteers.urls")),
+    path("stats/", include("gongzhi.stats.urls")),
     # Public, no sign-in: a resident reports a problem and follows it by its tracking link.
     path("report/", public_views.report, name="public-report"),
     path("report/locate/", public_views.locate, name="public-locate"),

@@ -27,6 +27,7 @@ from gongzhi.projects.api import (
     ProgrammeViewSet,
     ProjectViewSet,
 )
+from gongzhi.stats.api import BreakdownView, IndicatorListView, JusticeView, OverviewView, TimeseriesView
 from gongzhi.volunteers.api import (
     ActivityViewSet,
     CertificateViewSet,
@@ -76,5 +77,10 @@ urlpatterns = [
         DeliveryPhotoThumbnailView.as_view(),
         name="api-delivery-photo-thumbnail",
     ),
+    path("stats/overview/", OverviewView.as_view(), name="api-stats-overview"),
+    path("stats/timeseries/", TimeseriesView.as_view(), name="api-stats-timeseries"),
+    path("stats/breakdown/", BreakdownView.as_view(), name="api-stats-breakdown"),
+    path("stats/indicators/", IndicatorListView.as_view(), name="api-stats-indicators"),
+    path("stats/justice/", JusticeView.as_view(), name="api-stats-justice"),
     path("", include(router.urls)),
 ]

@@ -273,6 +273,16 @@ GONGZHI_YELLOW_SHARE = 0.8
 GONGZHI_DUPLICATE_RADIUS_M = env_int("GONGZHI_DUPLICATE_RADIUS_M", 100)
 GONGZHI_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 GONGZHI_PHOTO_MAX_PIXELS = 40_000_000
+# Email for notifications: set EMAIL_HOST (and the rest) to send each notification by email too.
+if env_str("EMAIL_HOST"):
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongzhi@localhost")
+# The site's public address, for full links in emails (e.g. https://gongzhi.example.gov.cn).
+GONGZHI_SITE_URL = env_str("GONGZHI_SITE_URL")
 # Volunteer check-in QR codes: how long a displayed token stays valid (the screen rotates it).
 GONGZHI_QR_TTL_SECONDS = env_int("GONGZHI_QR_TTL_SECONDS", 120)
 

@@ -37,4 +37,6 @@ urlpatterns = [
     path("inbox/unread-count/", views.unread_count, name="unread_count"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox_read"),
+    path("<int:pk>/loop/activity/", views.case_start_activity, name="start_activity"),
+    path("<int:pk>/loop/project/", views.case_propose_project, name="propose_project"),
 ]

@@ -1161,3 +1161,136 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
     Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
     messages.success(request, _("已全部标为已读。"))
     return redirect("cases:inbox")
+
+
+# ---------------------------------------------------------------------------------------------
+# The closed loop: a volunteer activity or a draft project started from a case
+
+
+class LoopActivityForm(case_forms.DomainErrorFormMixin, forms.Form):
+    organizer = forms.ModelChoiceField(
+        label=gettext_lazy("组织方"), queryset=None, empty_label=gettext_lazy("请选择组织")
+    )
+    title = forms.CharField(label=gettext_lazy("活动名称"), max_length=200, required=False)
+    category = forms.ChoiceField(label=gettext_lazy("服务类别"))
+    place = forms.CharField(label=gettext_lazy("地点"), max_length=200, required=False)
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=gettext_lazy("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    capacity = forms.IntegerField(label=gettext_lazy("招募人数"), min_value=1, initial=10)
+
+    def __init__(self, *args: Any, organizers: QuerySet[Any], **kwargs: Any) -> None:
+        from gongzhi.volunteers.choices import ActivityCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["organizer"].queryset = organizers
+        self.fields["category"].choices = [("", _("请选择类别")), *ActivityCategory.choices]
+
+
+class LoopProjectForm(case_forms.DomainErrorFormMixin, forms.Form):
+    title = forms.CharField(label=gettext_lazy("项目名称"), max_length=200, required=False)
+    lifecycle_category = forms.ChoiceField(label=gettext_lazy("民生类别"))
+    area = forms.ModelChoiceField(label=gettext_lazy("服务区域"), queryset=None, empty_label=None)
+
+    def __init__(self, *args: Any, areas: list[Area], **kwargs: Any) -> None:
+        from gongzhi.projects.choices import LifecycleCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["lifecycle_category"].choices = [("", _("请选择类别")), *LifecycleCategory.choices]
+        self.fields["area"].queryset = Area.objects.filter(pk__in=[a.pk for a in areas]).order_by("-depth")
+
+
+def _loop_organizers(user: Any) -> QuerySet[Any]:
+    """Live organizations the user may run an activity for: those they lead and, for staff,
+    those in the areas where they run activities (``create_activity`` checks the rest)."""
+    from gongzhi.organizations.choices import LIVE_STATUSES
+    from gongzhi.organizations.models import Organization
+    from gongzhi.projects.services import led_organizations
+
+    organizations = Organization.objects.filter(status__in=LIVE_STATUSES)
+    if not user.is_superuser:
+        organizations = organizations.filter(
+            Q(pk__in=led_organizations(user).values("pk"))
+            | _in_jurisdiction(user, "volunteers.add_activity", "area__path")
+        )
+    return organizations.order_by("name", "id")
+
+
+@login_required
+def case_start_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    """发起志愿活动: a dispatcher answers the case with a volunteer activity in its grid."""
+    from django.core.exceptions import PermissionDenied
+
+    from gongzhi.stats import loop
+
+    user = request.user
+    case = get_object_or_404(_detail_queryset(user), pk=pk)
+    if not loop.may_start_activity(user, case):
+        raise PermissionDenied
+    form = LoopActivityForm(
+        request.POST or None, organizers=_loop_organizers(user), initial={"title": case.category.name}
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                activity = loop.start_activity_from_case(
+                    case,
+                    by=user,
+                    organizer=data["organizer"],
+                    title=data["title"],
+                    category=data["category"],
+                    place=data["place"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    capacity=data["capacity"],
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                status = exc.status_code
+            else:
+                messages.success(request, _("已发起志愿活动“%(a)s”。") % {"a": activity.title})
+                return redirect("cases:detail", pk=case.pk)
+    context = {"case": case, "form": form, "heading": _("发起志愿活动"), "submit": _("发起活动")}
+    return render(request, "cases/loop_form.html", context, status=status)
+
+
+@login_required
+def case_propose_project(request: HttpRequest, pk: int) -> HttpResponse:
+    """提议公益项目: a dispatcher proposes a draft project for the problem the case revealed."""
+    from django.core.exceptions import PermissionDenied
+
+    from gongzhi.stats import loop
+
+    user = request.user
+    case = get_object_or_404(_detail_queryset(user), pk=pk)
+    if not loop.may_propose_project(user, case):
+        raise PermissionDenied
+    areas = loop.project_areas(user, case)
+    form = LoopProjectForm(request.POST or None, areas=areas, initial={"area": areas[0].pk})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                project = loop.propose_project_from_case(
+                    case,
+                    by=user,
+                    title=data["title"],
+                    lifecycle_category=data["lifecycle_category"],
+                    area=data["area"],
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+                status = exc.status_code
+            else:
+                messages.success(request, _("已提议公益项目“%(p)s”（草稿）。") % {"p": project.title})
+                return redirect("cases:detail", pk=case.pk)
+    context = {"case": case, "form": form, "heading": _("提议公益项目"), "submit": _("提议项目")}
+    return render(request, "cases/loop_form.html", context, status=status)

@@ -220,6 +220,14 @@ class Project(models.Model):
         related_name="lead_projects",
         verbose_name=_("承接组织"),
     )
+    source_case = models.ForeignKey(
+        to="cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+        verbose_name=_("来源事件"),
+    )
     created_by = _created_by()
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -216,6 +216,7 @@ def create_project(
     service_domains: Any = (),
     milestones: Any = (),
     indicators: Any = (),
+    case=None,
 ) -> Project:
     """Create a draft project with its service domains, milestones ({title, due_on}) and target
     indicators ({kind, name, target, unit}). The programme, if any, must cover the target area.
@@ -249,6 +250,7 @@ def create_project(
             starts_on=starts_on,
             ends_on=ends_on,
             case_services=case_services,
+            source_case=case,
             created_by=_actor(by),
         )
         ProjectDomain.objects.bulk_create([ProjectDomain(project=project, domain=d) for d in domains])

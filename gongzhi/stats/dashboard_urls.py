@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from gongzhi.stats import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("screen/", views.screen, name="screen"),
+    path("screen/body/", views.screen_body, name="screen_body"),
+]

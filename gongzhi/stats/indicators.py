@@ -71,7 +71,7 @@ class Indicator:
     period_rule: Any
     source: Any
     compute: Callable[[Area, Period], Any]
-    rows: Callable[[Period], Iterable[tuple[str, Any]]] | None = None
+    rows: Callable[[Period], Iterable[tuple[int, Any]]] | None = None
     records_url: str = ""
     justice_only: bool = False
     by_category: Callable[[Area, Period], dict[str, Any]] | None = None
@@ -664,7 +664,14 @@ def value(name: str, area: Area, period: Period) -> Any:
 
 def overview(area: Area, period: Period) -> dict[str, Any]:
     """Every figure of the dashboard for one area and period, in the API's shape."""
-    v = {name: ind.compute(area, period) for name, ind in INDICATORS.items()}
+    from gongzhi.cases.kpis import compute_kpis, kpis_by_name
+
+    # The three case rates come from one KPI aggregate; the rest one query each.
+    kpis = kpis_by_name(compute_kpis(area=area, start=period.start, end=period.end))
+    v = {
+        name: kpis[name].value if name in kpis else ind.compute(area, period)
+        for name, ind in INDICATORS.items()
+    }
     return {
         "area": area.code,
         "from": period.start,

@@ -202,6 +202,14 @@ class Activity(models.Model):
         related_name="volunteer_activities",
         verbose_name=_("关联项目"),
     )
+    case = models.ForeignKey(
+        to="cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="volunteer_activities",
+        verbose_name=_("来源事件"),
+    )
     area = models.ForeignKey(
         to="areas.Area", on_delete=models.PROTECT, related_name="volunteer_activities", verbose_name=_("区域")
     )

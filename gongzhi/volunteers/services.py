@@ -314,6 +314,7 @@ def create_activity(
     team: str = "",
     alliance=None,
     project=None,
+    case=None,
 ) -> Activity:
     """Create an activity. Its organizer's leaders, or staff with ``volunteers.add_activity``
     over the area, may do it; a joint activity needs the organizer to be in the alliance; a
@@ -373,6 +374,7 @@ def create_activity(
         team=team,
         alliance=alliance,
         project=project,
+        case=case,
         area=area,
         place=place.strip(),
         starts_at=starts_at,
@@ -818,6 +820,12 @@ def approve_record(record: ServiceRecord, *, by: Any, hours: Any = None, reason:
         current.decided_by = _actor(by)
         current.decided_at = _now()
         current.save(update_fields=fields)
+        notify(
+            Volunteer.objects.filter(pk=current.volunteer_id).values_list("person__user_id", flat=True),
+            verb="record_approved",
+            text=_("您 %(d)s 的服务时长 %(h)s 小时已认定：%(c)s")
+            % {"d": current.served_on, "h": current.hours, "c": current.content},
+        )
     return current
 
 
@@ -833,6 +841,11 @@ def decline_record(record: ServiceRecord, *, by: Any, reason: str) -> ServiceRec
         current.decided_by = _actor(by)
         current.decided_at = _now()
         current.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        notify(
+            Volunteer.objects.filter(pk=current.volunteer_id).values_list("person__user_id", flat=True),
+            verb="record_declined",
+            text=_("您 %(d)s 的服务记录未予认定：%(r)s") % {"d": current.served_on, "r": reason.strip()},
+        )
     return current
 
 

@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 PORT ?= 8000
+# Tests run on every core (pytest-xdist); `make test PYTEST_ARGS=` runs them in one process.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: install demo serve test test-fast lint format messages clean
 

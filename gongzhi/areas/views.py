@@ -12,12 +12,13 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from gongzhi.areas.choices import LEVEL_ORDER, AreaLevel
 from gongzhi.areas.models import Area
 from gongzhi.areas.queries import grid_staff, jurisdiction_roots, with_rollups
+from gongzhi.core.area_query import requested_area, visible_area
 from gongzhi.core.scoping import can
 
 CHILDREN_PER_PAGE = 25
@@ -58,9 +59,15 @@ def _map_data(area: Area, children: QuerySet[Area]) -> dict[str, Any] | None:
 @login_required
 @permission_required("areas.view_area", raise_exception=True)
 def area_index(request: HttpRequest) -> HttpResponse:
-    """The roots of the user's jurisdiction, each with its roll-ups."""
+    """The roots of the user's jurisdiction, each with its roll-ups; ``?under=CODE`` (or
+    ``?area=CODE``) opens that area's page when the user sees it."""
+    _param, code = requested_area(request.GET)
+    if code:
+        area = visible_area(request.user, code)
+        if area is not None:
+            return redirect("areas:detail", code=area.code)
     roots = with_rollups(jurisdiction_roots(request.user).select_related("parent")).order_by("path")
-    return render(request, "areas/index.html", {"roots": roots})
+    return render(request, "areas/index.html", {"roots": roots, "area_missing": bool(code)})
 
 
 @login_required

@@ -66,10 +66,12 @@ from gongzhi.cases.serializers import (
     KpiReportSerializer,
     MergeSerializer,
     NoteSerializer,
+    ProposeProjectSerializer,
     ReasonSerializer,
     RequiredNoteSerializer,
     ResolveOnSiteSerializer,
     ReworkSerializer,
+    StartActivitySerializer,
     VerifySerializer,
     feed_event,
     feed_post,
@@ -352,6 +354,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "escalate": (_DISPATCH, "cases.resolve_on_site"),
         "supervise": "cases.supervise_case",
         "resolve_on_site": "cases.resolve_on_site",
+        "start_activity": _DISPATCH,
+        "propose_project": _DISPATCH,
     }
 
     def get_queryset(self):
@@ -538,6 +542,47 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 c, by=request.user, result=v["result"], photos=photos, **kw
             ),
         )
+
+    @extend_schema(
+        request=StartActivitySerializer,
+        responses={201: dict},
+        summary=_("由事件发起志愿活动（闭环）"),
+        description=_("派遣人员为事件发起志愿活动（如清理），活动关联事件，其时长显示在事件时间线上。"),
+    )
+    @action(detail=True, methods=["post"], url_path="start-activity", url_name="start-activity")
+    def start_activity(self, request, pk=None):
+        from gongzhi.organizations.models import Organization
+        from gongzhi.stats.loop import start_activity_from_case
+
+        case = self.get_object()
+        body = StartActivitySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = dict(body.validated_data)
+        organizer = Organization.objects.filter(pk=values.pop("organizer")).first()
+        if organizer is None:
+            raise DomainError(_("组织方社会组织不存在。"), field="organizer")
+        activity = start_activity_from_case(case, by=request.user, organizer=organizer, **values)
+        return Response({"activity": activity.pk, "case": case.pk}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=ProposeProjectSerializer,
+        responses={201: dict},
+        summary=_("由事件提议公益项目（闭环）"),
+        description=_("派遣人员为事件提议一个草稿公益项目，项目关联事件，其服务人次显示在事件时间线上。"),
+    )
+    @action(detail=True, methods=["post"], url_path="propose-project", url_name="propose-project")
+    def propose_project(self, request, pk=None):
+        from gongzhi.stats.loop import propose_project_from_case
+
+        case = self.get_object()
+        body = ProposeProjectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = dict(body.validated_data)
+        area = Area.objects.visible_to(request.user).filter(code=values.pop("area")).first()
+        if area is None:
+            raise DomainError(_("区域编码不存在或不在您的管辖范围内。"), field="area")
+        project = propose_project_from_case(case, by=request.user, area=area, **values)
+        return Response({"project": project.pk, "case": case.pk}, status=status.HTTP_201_CREATED)
 
     @_transition_schema(VerifySerializer, _("核查（通过结案，不通过返工）"), files=True)
     @action(detail=True, methods=["post"])

@@ -705,3 +705,23 @@ def feed_event(event: CaseEvent, request: Any) -> dict[str, Any]:
         },
         "photos": photos,
     }
+
+
+class StartActivitySerializer(serializers.Serializer):
+    """Body of POST /cases/{id}/start-activity/: a volunteer activity answering the case."""
+
+    organizer = serializers.IntegerField(help_text=_("组织方社会组织 ID"))
+    title = serializers.CharField(max_length=200)
+    category = serializers.CharField(max_length=16, help_text=_("服务类别代码，如 environment、litter"))
+    place = serializers.CharField(max_length=200)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    capacity = serializers.IntegerField(min_value=1)
+
+
+class ProposeProjectSerializer(serializers.Serializer):
+    """Body of POST /cases/{id}/propose-project/: a draft project for what the case revealed."""
+
+    title = serializers.CharField(max_length=200)
+    lifecycle_category = serializers.CharField(max_length=16)
+    area = serializers.CharField(max_length=32, help_text=_("服务区域编码：事件所在网格或其上级"))

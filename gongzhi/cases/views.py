@@ -51,6 +51,7 @@ from gongzhi.cases.choices import (
     next_level,
 )
 from gongzhi.cases.models import Campaign, CampaignPost, Case, CaseEvent, CasePhoto, HandlingUnit, PhotoPhase
+from gongzhi.core.area_query import limit_to_area, with_area_field
 from gongzhi.core.exceptions import DomainError
 from gongzhi.core.scoping import active_assignments, can, jurisdiction_paths
 from gongzhi.notifications.models import Notification
@@ -315,9 +316,10 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    if request.user.has_perm("cases.dispatch_case"):
-        return redirect("cases:queue")
-    return redirect("cases:mine")
+    # The query string goes along: the dashboard links here with ``?under=CODE``.
+    target = reverse("cases:queue" if request.user.has_perm("cases.dispatch_case") else "cases:mine")
+    query = request.GET.urlencode()
+    return redirect(f"{target}?{query}" if query else target)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -786,7 +788,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     """New and registered cases the user may dispatch, filtered, 20 a page, with row actions
     (立案 / 不予立案 / 派遣 / 上报) and bulk dispatch."""
     user = request.user
-    form = case_forms.QueueFilterForm(request.GET or None)
+    # ``?under=CODE`` (the dashboard's link) fills the area filter like ``?area=CODE``.
+    form = case_forms.QueueFilterForm(with_area_field(request.GET) or None)
     cases, problem = _filtered_queue(request, form)
     page = Paginator(_listed(cases), CASES_PER_PAGE).get_page(request.GET.get("page"))
     units = list(dispatch_units(user))
@@ -875,7 +878,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
                 results.append((case, False, str(exc.message)))
     else:
         status = 400
-    form = case_forms.QueueFilterForm(request.GET or None)
+    form = case_forms.QueueFilterForm(with_area_field(request.GET) or None)
     cases, problem = _filtered_queue(request, form)
     page = Paginator(_listed(cases), CASES_PER_PAGE).get_page(request.GET.get("page"))
     unit_list = list(units)
@@ -911,6 +914,7 @@ def board(request: HttpRequest) -> HttpResponse:
         .filter(_in_jurisdiction(user, "cases.supervise_case", "grid__path"))
         .filter(status__in=OPEN_STATUSES)
     )
+    base, area_context = limit_to_area(base, request, "grid__path", perm="cases.view_case")
     red_q = Q(warning=Warning.RED) | Q(stage_deadline__lte=now)
     yellow_q = Q(warning=Warning.YELLOW) | Q(yellow_at__lte=now)
     red = _listed(base.filter(red_q)).order_by("stage_deadline", "id")
@@ -927,7 +931,8 @@ def board(request: HttpRequest) -> HttpResponse:
             row.clock = clock(case.stage_deadline, now, calendar)
             rows.append(row)
         groups.append({"key": key, "label": label, "rows": rows, "total": queryset.count()})
-    return render(request, "cases/board.html", {"groups": groups, "limit": BOARD_ROWS})
+    context = {"groups": groups, "limit": BOARD_ROWS, **area_context}
+    return render(request, "cases/board.html", context)
 
 
 # ---------------------------------------------------------------------------------------------

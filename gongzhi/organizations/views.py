@@ -37,6 +37,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
+from gongzhi.core.area_query import limit_to_area, with_area_field
 from gongzhi.core.exceptions import DomainError
 from gongzhi.core.scoping import can, jurisdiction_paths
 from gongzhi.organizations import forms as org_forms
@@ -133,7 +134,8 @@ def _home_area(user: Any, perm: str = "organizations.view_organization") -> Area
 def directory(request: HttpRequest) -> HttpResponse:
     """Organizations in the jurisdiction, filtered and paginated; the name search runs live."""
     user = request.user
-    form = org_forms.DirectoryFilterForm(request.GET or None)
+    # ``?under=CODE`` (the dashboard's link) fills the area filter like ``?area=CODE``.
+    form = org_forms.DirectoryFilterForm(with_area_field(request.GET) or None)
     data = form.cleaned_data if form.is_valid() else {}
     today = timezone.localdate()
     orgs = (
@@ -818,14 +820,17 @@ def _applications(user: Any) -> QuerySet[FilingApplication]:
 def filings(request: HttpRequest) -> HttpResponse:
     """Pending applications of the user's streets, oldest first; decided ones on the history tab."""
     tab = "history" if request.GET.get("tab") == "history" else "pending"
-    applications = _applications(request.user)
+    applications, area_context = limit_to_area(
+        _applications(request.user), request, "street__path", "organization__area__path"
+    )
     if tab == "pending":
         applications = applications.filter(status=ApplicationStatus.PENDING).order_by("submitted_at", "id")
     else:
         applications = applications.exclude(status=ApplicationStatus.PENDING).order_by("-decided_at", "-id")
     page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))
     rows = [{"application": a, "refuse_form": _refuse_form(a)} for a in page.object_list]
-    return render(request, "organizations/filings.html", {"tab": tab, "page": page, "rows": rows})
+    context = {"tab": tab, "page": page, "rows": rows, **area_context}
+    return render(request, "organizations/filings.html", context)
 
 
 def _refuse_form(application: FilingApplication, data: Any = None) -> org_forms.RefuseForm:
@@ -1025,6 +1030,7 @@ def annual_reports(request: HttpRequest) -> HttpResponse:
             report_id=Subquery(reports.values("pk")[:1]),
         )
     )
+    orgs, area_context = limit_to_area(orgs, request)
     total = orgs.count()
     submitted = orgs.filter(submitted=True).count()
     if show == "missing":
@@ -1043,6 +1049,7 @@ def annual_reports(request: HttpRequest) -> HttpResponse:
         "total": total,
         "submitted_count": submitted,
         "missing_count": total - submitted,
+        **area_context,
     }
     return render(request, "organizations/annual_reports.html", context)
 

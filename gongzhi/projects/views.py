@@ -52,6 +52,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
+from gongzhi.core.area_query import limit_to_area, visible_area, with_area_field
 from gongzhi.core.exceptions import DomainError
 from gongzhi.core.http import client_ip
 from gongzhi.core.scoping import active_assignments, can, jurisdiction_paths
@@ -238,7 +239,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
         .order_by("-year", "name")
         .values_list("pk", "name")[:PROGRAMME_CHOICES_LIMIT]
     )
-    form = project_forms.ProjectFilterForm(request.GET or None, programmes=programmes)
+    # ``?under=CODE`` (the dashboard's link) fills the area filter like ``?area=CODE``.
+    form = project_forms.ProjectFilterForm(with_area_field(request.GET) or None, programmes=programmes)
     data = form.cleaned_data if form.is_valid() else {}
     projects = _visible_projects(user)
     if tab == "claimable":
@@ -257,7 +259,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
         projects = projects.filter(year=data["year"])
     area_missing = False
     if data.get("area"):
-        area = Area.objects.filter(code=data["area"].strip()).first()
+        # Only an area the user sees: evaluated projects elsewhere are public, but a code
+        # outside the jurisdiction must not list them as if they were its records.
+        area = visible_area(user, data["area"])
         if area is None:
             area_missing = True
             projects = projects.none()
@@ -1419,9 +1423,10 @@ def source_create(request: HttpRequest) -> HttpResponse:
 
 def _ledger_projects(request: HttpRequest) -> tuple[QuerySet[Project], dict[str, Any]]:
     """Projects of the ledger: where the user reads money, drafts and cancelled ones with
-    money on them included; filtered by year and category."""
+    money on them included; filtered by year, category and area (``?area=`` / ``?under=``)."""
     user = request.user
     projects = _within(Project.objects.all(), user, "projects.view_allocation")
+    projects, area_context = limit_to_area(projects, request)
     year = _year(request.GET.get("year"))
     category = request.GET.get("category", "")
     if year:
@@ -1430,7 +1435,7 @@ def _ledger_projects(request: HttpRequest) -> tuple[QuerySet[Project], dict[str,
         projects = projects.filter(lifecycle_category=category)
     else:
         category = ""
-    return projects, {"year": year, "category": category}
+    return projects, {"year": year, "category": category, **area_context}
 
 
 @login_required

@@ -450,6 +450,7 @@ def _define() -> dict[str, Indicator]:
             snapshot,
             _("社会组织、区域"),
             _per_10k,
+            records_url="organizations:directory",
         ),
         Indicator(
             "organizations_serving",

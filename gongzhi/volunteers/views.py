@@ -48,6 +48,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
+from gongzhi.core.area_query import limit_to_area
 from gongzhi.core.exceptions import DomainError
 from gongzhi.core.http import client_ip
 from gongzhi.core.scoping import _unwrapped, can, jurisdiction_paths
@@ -579,7 +580,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     organizers = Organization.objects.filter(pk__in=visible.values("organizer_id")).order_by("name", "id")
     form = vol_forms.ActivityFilterForm(request.GET or None, organizers=organizers)
     data = form.cleaned_data if form.is_valid() else {}
-    activities = visible
+    activities, area_context = limit_to_area(visible, request)
     if data.get("q"):
         activities = activities.filter(title__icontains=data["q"].strip())
     if data.get("category"):
@@ -612,6 +613,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "filtered": any(data.values()),
         "can_create": organizes_any(user),
         "volunteer": volunteer,
+        **area_context,
     }
     return render(request, "volunteers/activities.html", context)
 
@@ -1048,7 +1050,8 @@ def records(request: HttpRequest) -> HttpResponse:
         request.GET or None, organizations=_org_choices(user, "volunteers.approve_servicerecord")
     )
     data = form.cleaned_data if form.is_valid() else {}
-    listed = _approvable_records(user).filter(status=tab)
+    approvable, area_context = limit_to_area(_approvable_records(user), request)
+    listed = approvable.filter(status=tab)
     if data.get("organization"):
         listed = listed.filter(organization=data["organization"])
     listed = (
@@ -1063,7 +1066,8 @@ def records(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": [_record_row(r) for r in page.object_list],
-        "pending_count": _approvable_records(user).filter(status=RecordStatus.PENDING).count(),
+        "pending_count": approvable.filter(status=RecordStatus.PENDING).count(),
+        **area_context,
     }
     return render(request, "volunteers/records.html", context)
 
@@ -1171,6 +1175,7 @@ def wishes(request: HttpRequest) -> HttpResponse:
     form = vol_forms.WishFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     listed = Wish.objects.visible_to(user).select_related("area", "beneficiary", "beneficiary__area")
+    listed, area_context = limit_to_area(listed, request)
     if data.get("status"):
         listed = listed.filter(status=data["status"])
     if data.get("category"):
@@ -1185,6 +1190,7 @@ def wishes(request: HttpRequest) -> HttpResponse:
         "wishes": rows,
         "filtered": any(data.values()),
         "can_post": user.has_perm("volunteers.add_wish"),
+        **area_context,
     }
     return render(request, "volunteers/wishes.html", context)
 

@@ -179,7 +179,7 @@ def test_the_registry_describes_every_indicator(api, street_admin):
         "records": "/volunteers/records/",
     }
     assert (by_name["on_time_close_rate"]["additive"], by_name["projects"]["by_category"]) == (False, True)
-    assert by_name["organizations_per_10k"]["records"] is None
+    assert by_name["organizations_per_10k"]["records"] == "/organizations/"
 
 
 def test_the_registry_needs_a_sign_in(api):

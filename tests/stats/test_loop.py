@@ -326,3 +326,43 @@ def test_propose_project_page_creates_the_linked_draft(dispatched, street_admin,
     assert done.status_code == 302
     project = Project.objects.get()
     assert (project.source_case_id, project.area, project.status) == (dispatched.pk, tree["C1"], "draft")
+
+
+# --- the same two doors through the API ----------------------------------------------------
+
+
+def test_api_starts_an_activity_and_proposes_a_project_from_a_case(
+    api, dispatched, community_worker, street_admin, club, tree
+):
+    client = api(community_worker)
+    url = reverse("case-start-activity", args=[dispatched.pk])
+    body = {
+        "organizer": club.pk,
+        "title": "富春江路清理行动",
+        "category": "litter",
+        "place": "富春江路人行道",
+        "starts_at": at(1, 9).isoformat(),
+        "ends_at": at(1, 11).isoformat(),
+        "capacity": 5,
+    }
+    response = client.post(url, body, format="json")
+    assert response.status_code == 201, response.content
+    assert Activity.objects.get(pk=response.json()["activity"]).case_id == dispatched.pk
+
+    proposed = api(street_admin).post(
+        reverse("case-propose-project", args=[dispatched.pk]),
+        {"title": "富春江路环境长效整治", "lifecycle_category": "housing", "area": dispatched.grid.code},
+        format="json",
+    )
+    assert proposed.status_code == 201, proposed.content
+    assert Project.objects.get(pk=proposed.json()["project"]).source_case_id == dispatched.pk
+
+
+def test_api_refuses_the_loop_to_a_grid_member(api, dispatched, grid_member, club):
+    response = api(grid_member).post(
+        reverse("case-propose-project", args=[dispatched.pk]),
+        {"title": "x", "lifecycle_category": "housing", "area": dispatched.grid.code},
+        format="json",
+    )
+    assert response.status_code in (403, 404)
+    assert not Project.objects.exists()

@@ -19,6 +19,12 @@ BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 
 
+def _password_validators(profile: str) -> list[dict]:
+    from gongzhi.accounts.validators import validators_for
+
+    return validators_for(profile)
+
+
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
@@ -168,11 +174,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+# Password rules: "mlps" (MLPS 2.0 level 3: ≥ 8 characters, 3 of 4 character classes) or "asvs"
+# (OWASP ASVS: ≥ 12 characters, no composition rules); see gongzhi/accounts/validators.py.
+GONGZHI_PASSWORD_PROFILE = env_str("GONGZHI_PASSWORD_PROFILE", "mlps")
+AUTH_PASSWORD_VALIDATORS = _password_validators(GONGZHI_PASSWORD_PROFILE)
+# Argon2id for new and changed passwords; older hashes are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
 
 LANGUAGE_CODE = "zh-hans"

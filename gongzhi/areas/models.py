@@ -80,6 +80,22 @@ class Area(models.Model):
         return [by_code[c] for c in codes if c in by_code]
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """ "/a/b/c/" → ["/a/", "/a/b/"]: the paths of an area's ancestors (from its own path)."""
+    codes = path.strip("/").split("/")[:-1]
+    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+
+def root_path(path: str) -> str:
+    """ "/a/b/c/" → "/a/": the path of the tree's root above an area (its district)."""
+    return "/" + path.strip("/").split("/")[0] + "/"
+
+
+def related_areas(path: str) -> Q:
+    """Rows whose area contains the area at ``path`` or lies inside it (on one line of the tree)."""
+    return Q(area__path__prefix=path) | Q(area__path__in=[*ancestor_paths(path), path])
+
+
 class GridAssignmentQuerySet(ScopedQuerySet):
     area_path = "grid__path"
 

@@ -112,11 +112,14 @@ def process_photos(uploads, *, required: bool = False) -> list[ProcessedPhoto]:
     return [process_photo(upload, index=i) for i, upload in enumerate(uploads, start=1)]
 
 
-def store_photo(processed: ProcessedPhoto, **fields):
-    """Save the files under random names and the CasePhoto row."""
-    from gongzhi.cases.models import CasePhoto
+def store_photo(processed: ProcessedPhoto, *, model=None, **fields):
+    """Save the files under random names and the photo row: a CasePhoto, or any ``model`` with
+    the same image, thumbnail, width, height and size fields (delivery and wish photos)."""
+    if model is None:
+        from gongzhi.cases.models import CasePhoto
 
-    photo = CasePhoto(width=processed.width, height=processed.height, size=len(processed.image), **fields)
+        model = CasePhoto
+    photo = model(width=processed.width, height=processed.height, size=len(processed.image), **fields)
     photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
     photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
     photo.save()

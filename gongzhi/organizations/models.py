@@ -40,6 +40,13 @@ class OrganizationQuerySet(ScopedQuerySet):
             ).values("organization_id")
         )
 
+    def led_by(self, user):
+        """The organizations ``user`` leads (as their leader or a leader member), whatever their
+        status; empty for anonymous users."""
+        if not user or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(self.own_rows(user))
+
 
 class Organization(models.Model):
     """A social organization. Filed (备案) organizations are community organizations filed at

@@ -9,7 +9,7 @@ import django_filters
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.areas.models import Area
+from gongzhi.areas.models import Area, related_areas
 from gongzhi.organizations.choices import LIVE_STATUSES
 from gongzhi.projects.choices import (
     LIVE_CLAIM_STATUSES,
@@ -27,7 +27,6 @@ from gongzhi.projects.models import (
     Programme,
     Project,
     ProjectClaim,
-    ancestor_paths,
 )
 from gongzhi.projects.services import led_organizations
 
@@ -50,7 +49,7 @@ def open_to(queryset: QuerySet, user) -> QuerySet:
         return queryset.none()
     where = Q(pk__in=[])
     for path in paths:
-        where |= Q(area__path__prefix=path) | Q(area__path__in=[*ancestor_paths(path), path])
+        where |= related_areas(path)
     full = (
         Project.objects.filter(status=ProjectStatus.CLAIMED)
         .annotate(

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.areas.models import ancestor_paths, related_areas, root_path
 from gongzhi.core.scoping import ScopedQuerySet, active_assignments
 from gongzhi.organizations.choices import ServiceDomain
 from gongzhi.organizations.validators import validate_credit_code
@@ -136,17 +137,10 @@ def led_area_paths(user) -> list[str]:
     user = _unwrapped(user)
     cached = user.__dict__.get("_led_area_paths")
     if cached is None:
-        own = Organization.objects.none().own_rows(user)
-        live = Organization.objects.filter(own, status__in=LIVE_STATUSES)
+        live = Organization.objects.led_by(user).filter(status__in=LIVE_STATUSES)
         cached = sorted(set(live.values_list("area__path", flat=True)))
         user.__dict__["_led_area_paths"] = cached
     return cached
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """ "/a/b/c/" → ["/a/", "/a/b/"]: the paths of an area's ancestors."""
-    codes = path.strip("/").split("/")[:-1]
-    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
 
 
 class ProjectQuerySet(ScopedQuerySet):
@@ -162,13 +156,9 @@ class ProjectQuerySet(ScopedQuerySet):
                 pk__in=ProjectClaim.objects.filter(organization__in=_led_orgs(user)).values("project_id")
             )
         for path in led_paths:
-            rows |= Q(status__in=OPEN_STATUSES) & (
-                Q(area__path__prefix=path) | Q(area__path__in=[*ancestor_paths(path), path])
-            )
+            rows |= Q(status__in=OPEN_STATUSES) & related_areas(path)
         # Results are public within the district: anyone holding a role there sees them.
-        districts = sorted(
-            {"/" + path.strip("/").split("/")[0] + "/" for _role, path in active_assignments(user)}
-        )
+        districts = sorted({root_path(path) for _role, path in active_assignments(user)})
         for district in districts:
             rows |= Q(status=ProjectStatus.EVALUATED, area__path__prefix=district)
         return rows
@@ -177,7 +167,7 @@ class ProjectQuerySet(ScopedQuerySet):
 def _led_orgs(user):
     from gongzhi.organizations.models import Organization
 
-    return Organization.objects.filter(Organization.objects.none().own_rows(user)).values("pk")
+    return Organization.objects.led_by(user).values("pk")
 
 
 class Project(models.Model):

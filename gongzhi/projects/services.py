@@ -14,14 +14,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
-from gongzhi.cases.photos import process_photos
+from gongzhi.cases.photos import process_photos, store_photo
 from gongzhi.core.exceptions import Conflict, DomainError, Forbidden, InvalidTransition
 from gongzhi.core.scoping import can
 from gongzhi.notifications.services import notify
@@ -636,9 +635,7 @@ def led_organizations(user: Any):
     """The organizations ``user`` leads (as their leader or a leader member)."""
     from gongzhi.organizations.models import Organization
 
-    if not user or not getattr(user, "is_authenticated", False):
-        return Organization.objects.none()
-    return Organization.objects.filter(Organization.objects.none().own_rows(user))
+    return Organization.objects.led_by(user)
 
 
 def undertakers(project: Project):
@@ -1077,16 +1074,8 @@ def report_delivery(
             reported_by=_actor(by),
         )
         for photo in processed:
-            store_delivery_photo(photo, delivery=delivery, uploaded_by=_actor(by))
+            store_photo(photo, model=DeliveryPhoto, delivery=delivery, uploaded_by=_actor(by))
     return delivery
-
-
-def store_delivery_photo(processed, **fields) -> DeliveryPhoto:
-    photo = DeliveryPhoto(width=processed.width, height=processed.height, size=len(processed.image), **fields)
-    photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
-    photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
-    photo.save()
-    return photo
 
 
 # ---------------------------------------------------------------------------------------------

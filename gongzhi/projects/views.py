@@ -51,7 +51,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gongzhi.areas.choices import AreaLevel
-from gongzhi.areas.models import Area
+from gongzhi.areas.models import Area, related_areas
 from gongzhi.core.area_query import limit_to_area, visible_area, with_area_field
 from gongzhi.core.exceptions import DomainError
 from gongzhi.core.http import client_ip
@@ -83,7 +83,6 @@ from gongzhi.projects.models import (
     Project,
     ProjectCaseworker,
     ProjectClaim,
-    ancestor_paths,
     led_area_paths,
 )
 
@@ -195,7 +194,7 @@ def _claimable(projects: QuerySet[Project], user: Any) -> QuerySet[Project]:
     for yet."""
     near = Q(pk__in=[])
     for path in led_area_paths(user):
-        near |= Q(area__path__prefix=path) | Q(area__path__in=[*ancestor_paths(path), path])
+        near |= related_areas(path)
     taken = (
         ProjectClaim.objects.filter(project=OuterRef("pk"), status=ClaimStatus.UNDERTAKING)
         .order_by()

@@ -50,7 +50,7 @@ def _user_fk(verbose_name, related_name: str = "+"):
 def _led_orgs(user):
     from gongzhi.organizations.models import Organization
 
-    return Organization.objects.filter(Organization.objects.none().own_rows(user)).values("pk")
+    return Organization.objects.led_by(user).values("pk")
 
 
 def _new_qr_secret() -> str:

@@ -17,14 +17,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.areas.models import Area
-from gongzhi.cases.photos import process_photos
+from gongzhi.areas.models import Area, root_path
+from gongzhi.cases.photos import process_photos, store_photo
 from gongzhi.core.exceptions import Conflict, DomainError, Forbidden, InvalidTransition
 from gongzhi.core.scoping import can
 from gongzhi.notifications.services import notify
@@ -81,9 +80,10 @@ def _now() -> datetime.datetime:
 
 
 def led_organizations(user: Any):
-    from gongzhi.projects.services import led_organizations as led
+    """The organizations ``user`` leads (see OrganizationQuerySet.led_by)."""
+    from gongzhi.organizations.models import Organization
 
-    return led(user)
+    return Organization.objects.led_by(user)
 
 
 def _leads(user: Any, organization) -> bool:
@@ -112,8 +112,7 @@ def _require_self_or_organizer(by: Any, volunteer: Volunteer, activity: Activity
 
 
 def _district_of(area: Area) -> Area | None:
-    code = area.path.strip("/").split("/")[0]
-    return Area.objects.filter(path=f"/{code}/").first()
+    return Area.objects.filter(path=root_path(area.path)).first()
 
 
 def policy_for(area: Area | None) -> tuple[tuple[int, ...], Decimal]:
@@ -1070,16 +1069,7 @@ def fulfil_wish(wish: Wish, *, by: Any, proof: str, photos: Any = ()) -> Wish:
     def record(locked: Wish):
         locked.proof = proof.strip()
         for photo in processed:
-            item = WishPhoto(
-                wish=locked,
-                width=photo.width,
-                height=photo.height,
-                size=len(photo.image),
-                uploaded_by=_actor(by),
-            )
-            item.image.save("photo.jpg", ContentFile(photo.image), save=False)
-            item.thumbnail.save("thumb.jpg", ContentFile(photo.thumbnail), save=False)
-            item.save()
+            store_photo(photo, model=WishPhoto, wish=locked, uploaded_by=_actor(by))
         return ["proof"]
 
     locked = _wish_transition(wish, WishAction.FULFIL, by=by, during=record)

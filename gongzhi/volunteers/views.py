@@ -47,7 +47,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.areas.choices import AreaLevel
-from gongzhi.areas.models import Area
+from gongzhi.areas.models import Area, root_path
 from gongzhi.core.area_query import limit_to_area
 from gongzhi.core.exceptions import DomainError
 from gongzhi.core.http import client_ip
@@ -241,8 +241,7 @@ def _thresholds_lookup() -> Callable[[Area], tuple[int, ...]]:
     policies = {p.area.path: p.thresholds for p in VolunteerPolicy.objects.select_related("area")}
 
     def for_area(area: Area) -> tuple[int, ...]:
-        district = "/" + area.path.strip("/").split("/")[0] + "/"
-        return policies.get(district, DEFAULT_STAR_THRESHOLDS)
+        return policies.get(root_path(area.path), DEFAULT_STAR_THRESHOLDS)
 
     return for_area
 

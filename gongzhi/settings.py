@@ -96,7 +96,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "auditlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "gongzhi.core",
+    "gongzhi.audit",
     "gongzhi.accounts",
     "gongzhi.areas",
     "gongzhi.people",
@@ -120,6 +126,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "gongzhi.audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "gongzhi.urls"

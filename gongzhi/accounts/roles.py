@@ -23,6 +23,10 @@ class Role(models.TextChoices):
     RESIDENT = "resident", _("居民")
     FINANCE = "finance", _("财务人员")
     EVALUATOR = "evaluator", _("第三方评估人员")
+    # Separation of admin duties (MLPS 2.0 level 3): the system administrator manages accounts
+    # and settings, the security auditor reads the audit log; neither sees sensitive data.
+    SYSADMIN = "sysadmin", _("系统管理员")
+    AUDITOR = "auditor", _("安全审计员")
 
 
 _AREA_READ = {"areas.view_area", "areas.view_gridassignment"}
@@ -193,6 +197,26 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.EVALUATOR: frozenset(
         _AREA_READ | _PROJECT_READ | _MONEY_READ | {"projects.accept_project", "projects.evaluate_project"}
     ),
+    # Accounts, roles, locks, second factors and API tokens; no residents, no sensitive data,
+    # and not the audit log (that is the auditor's).
+    Role.SYSADMIN: frozenset(
+        _AREA_READ
+        | {
+            "accounts.view_user",
+            "accounts.add_user",
+            "accounts.change_user",
+            "accounts.view_roleassignment",
+            "accounts.add_roleassignment",
+            "accounts.change_roleassignment",
+            "accounts.delete_roleassignment",
+            "accounts.view_apitoken",
+            "accounts.delete_apitoken",
+            "accounts.unlock_user",
+            "accounts.reset_second_factor",
+        }
+    ),
+    # Reads and exports the audit log and runs its tamper check; changes nothing.
+    Role.AUDITOR: frozenset(_AREA_READ | {"audit.view_auditevent", "audit.export_auditevent"}),
 }
 
 # Roles that may open the Django admin (it is scoped like every other door).

@@ -71,7 +71,7 @@ def weak_password_message() -> str:
             "S1",
             STRONG,
             "未知角色“boss”。可用角色：district_admin、street_admin、community_worker、grid_member、"
-            "org_leader、volunteer、justice_officer、resident、finance、evaluator。",
+            "org_leader、volunteer、justice_officer、resident、finance、evaluator、sysadmin、auditor。",
         ),
         (
             "a2",

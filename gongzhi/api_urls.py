@@ -3,8 +3,9 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from gongzhi.accounts.api import MeView, TokenView
+from gongzhi.accounts.api import ApiTokenViewSet, MeView, TokenView
 from gongzhi.areas.api import AreaViewSet
+from gongzhi.audit.api import AuditEventViewSet
 from gongzhi.cases.api import CampaignViewSet, CaseCategoryViewSet, CaseViewSet, HandlingUnitViewSet
 from gongzhi.cases.photo_views import CasePhotoThumbnailView, CasePhotoView
 from gongzhi.notifications.api import NotificationViewSet
@@ -38,6 +39,7 @@ from gongzhi.volunteers.api import (
 )
 
 router = DefaultRouter()
+router.register("auth/tokens", ApiTokenViewSet, basename="api-token-admin")
 router.register("areas", AreaViewSet, basename="area")
 router.register("people", PersonViewSet, basename="person")
 router.register("case-categories", CaseCategoryViewSet, basename="case-category")
@@ -63,6 +65,7 @@ router.register("service-records", ServiceRecordViewSet, basename="service-recor
 router.register("wishes", WishViewSet, basename="wish")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("corrections", CorrectionViewSet, basename="correction")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -7,6 +7,7 @@ production sets ``DEBUG=0`` and real values, and then every missing secret fails
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import os
 from pathlib import Path
@@ -91,7 +92,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -117,16 +117,26 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gongzhi.core.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "csp.middleware.CSPMiddleware",
     "gongzhi.core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gongzhi.accounts.middleware.OTPMiddleware",  # django_otp's, see its docstring
+    "gongzhi.accounts.middleware.IdleSessionMiddleware",
+    "gongzhi.accounts.middleware.SecondFactorMiddleware",
+    "gongzhi.accounts.middleware.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "gongzhi.audit.context.AuditContextMiddleware",
+    "gongzhi.core.security.RateLimitMiddleware",
+    "gongzhi.core.security.ResponseHeadersMiddleware",
+    # Last, so that it turns a lockout flagged anywhere during the request into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gongzhi.urls"
@@ -176,7 +186,11 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["gongzhi.accounts.backends.RoleBackend"]
+# Axes first: it refuses locked accounts and addresses before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "gongzhi.accounts.backends.RoleBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -203,7 +217,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Third-party front-end code comes from npm at set-up time (package.json), never the repo.
-NODE_MODULES = PROJECT_DIR / "node_modules"
+# Beside the checkout by default; GONGZHI_NODE_MODULES names it when the package is installed
+# elsewhere (``pip install .`` into a virtualenv or image: docs/deployment.md).
+NODE_MODULES = Path(env_str("GONGZHI_NODE_MODULES", str(PROJECT_DIR / "node_modules")))
 for _prefix, _sub in (
     ("vendor/htmx", "htmx.org/dist"),
     ("vendor/leaflet", "leaflet/dist"),
@@ -255,6 +271,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's error answers (400/401/403/404/429) in the one error shape.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "gongzhi.core.openapi.add_error_responses",
+    ],
 }
 
 # Production hardening: only when DEBUG is off, so the laptop demo runs on plain HTTP.
@@ -268,8 +289,11 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 X_FRAME_OPTIONS = "DENY"
+# How many reverse proxies stand in front (docs/deployment.md: one nginx → 1). The client's
+# address (audit log, lockouts, rate limits) is then read from X-Forwarded-For that far back;
+# with 0 it is the connection's own address — behind a proxy, the proxy's, for everyone.
+GONGZHI_TRUSTED_PROXY_COUNT = env_int("GONGZHI_TRUSTED_PROXY_COUNT", 0)
 
 LOGGING = {
     "version": 1,
@@ -316,3 +340,150 @@ CELERY_BEAT_SCHEDULE = {
 
 # Social organizations: may one person lead two filed organizations at once? (district policy)
 GONGZHI_ALLOW_MULTIPLE_FILED_LEADERSHIP = env_bool("GONGZHI_ALLOW_MULTIPLE_FILED_LEADERSHIP", False)
+
+# --- Security (issue 8): each part has its own section below, in this order. ---
+# --- Authentication: lockout, sessions, second factor, API tokens (gongzhi.accounts) ---
+# Password expiry: the MLPS profile forces a change after 90 days; ASVS does not expire them.
+GONGZHI_PASSWORD_MAX_AGE_DAYS = env_int(
+    "GONGZHI_PASSWORD_MAX_AGE_DAYS",
+    90 if GONGZHI_PASSWORD_PROFILE == "mlps" else 0,  # noqa: S105 - a profile name, not a password
+)
+# Login failures (django-axes, database handler): after N failures within the window an
+# account and, independently, a client address are locked for M minutes.
+GONGZHI_LOCKOUT_FAILURES = env_int("GONGZHI_LOCKOUT_FAILURES", 5)
+GONGZHI_LOCKOUT_MINUTES = env_int("GONGZHI_LOCKOUT_MINUTES", 15)
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = GONGZHI_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=GONGZHI_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The same client address the audit log records (honours GONGZHI_TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "gongzhi.audit.context.client_ip"
+AXES_LOCKOUT_CALLABLE = "gongzhi.accounts.lockout.lockout_response"
+# Attempts during a lock are refused without being counted, so a lock ends M minutes after
+# it began (and the page can say when); a successful login clears that account's failures
+# (gongzhi.accounts.signals), never the address's.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+# Idle sessions end after N minutes without a request (gongzhi.accounts.middleware); the
+# session row itself expires a few minutes later as a backstop.
+GONGZHI_SESSION_IDLE_MINUTES = env_int("GONGZHI_SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = (GONGZHI_SESSION_IDLE_MINUTES + 5) * 60
+# Background polls that do not count as activity (the unread-messages badge polls each minute).
+GONGZHI_SESSION_PASSIVE_URL_NAMES = ["cases:unread_count"]
+# Two-factor authentication (TOTP, recovery codes) is required for these roles, optional for others.
+GONGZHI_2FA_REQUIRED_ROLES = env_list(
+    "GONGZHI_2FA_REQUIRED_ROLES", "district_admin,street_admin,justice_officer,sysadmin"
+)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "共治")
+# API tokens expire after this many days.
+GONGZHI_TOKEN_TTL_DAYS = env_int("GONGZHI_TOKEN_TTL_DAYS", 30)
+# --- Audit log (gongzhi.audit) ---
+# Audit rows are kept this many days (at least 184: six months, MLPS 2.0 level 3); older
+# sealed rows are deleted daily by `gongzhi purge-audit` (the beat task below).
+GONGZHI_AUDIT_RETENTION_DAYS = env_int("GONGZHI_AUDIT_RETENTION_DAYS", 184)
+if GONGZHI_AUDIT_RETENTION_DAYS < 184:
+    raise ImproperlyConfigured(
+        f"GONGZHI_AUDIT_RETENTION_DAYS={GONGZHI_AUDIT_RETENTION_DAYS} is below the minimum of 184 days."
+    )
+# With a task queue, new audit rows are chained (sealed) every 30 seconds; without one
+# (embedded mode) right after each commit.
+CELERY_BEAT_SCHEDULE["seal-audit-log"] = {"task": "gongzhi.audit.tasks.seal_audit_log", "schedule": 30.0}
+CELERY_BEAT_SCHEDULE["purge-audit-log"] = {"task": "gongzhi.audit.tasks.purge_audit_log", "schedule": 86400.0}
+# Organizations have a "category" too: the audit log's choice sets get names of their own,
+# and the organizations' keeps the name it had (CategoryEnum).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "CategoryEnum": "gongzhi.organizations.choices.FilingCategory",
+    "AuditCategoryEnum": "gongzhi.audit.choices.Category",
+    "AuditOutcomeEnum": "gongzhi.audit.choices.Outcome",
+}
+# --- Privacy: masking and encryption of personal data ---
+# Personal data in logs: every handler configured above masks 18-character ID numbers and
+# 11-digit mobile numbers in messages, arguments and tracebacks (gongzhi.core.masking), and
+# Django's own loggers (request errors) write through the same masked handler instead of
+# their defaults (which print unmasked in DEBUG and mail tracebacks with request data).
+LOGGING.setdefault("filters", {})["mask_personal_data"] = {
+    "()": "gongzhi.core.masking.MaskPersonalDataFilter"
+}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("mask_personal_data")
+LOGGING.setdefault("loggers", {}).update(
+    {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    }
+)
+# --- Hardening: headers, CSP, rate and size limits ---
+# Content Security Policy (django-csp): scripts and style sheets only from this site, never
+# inline, never eval (htmx runs with allowEval off). Style *attributes* stay allowed because
+# ECharts' tooltips and Leaflet's markers set them from script; <style> blocks are not.
+# The pages draw maps without tiles (they work offline), so images are local, data: or blob:
+# (photo previews before upload). The API docs page adds a nonce for its one inline style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features the pages may use: the report page locates the reporter; photos come from a
+# file input (which needs no camera permission); nothing else.
+GONGZHI_PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=(), payment=(), usb=()"
+# Request sizes. Form and JSON bodies (everything but files) up to 2.5 MB; files above 2.5 MB
+# go to a temporary file instead of memory. GONGZHI_MAX_REQUEST_BYTES refuses a larger request
+# (413) from its Content-Length before any of it is read: photos are up to 10 MB each and a
+# stage takes up to nine, so the default (40 MB) lets a phone send several full-size photos.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 20)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+GONGZHI_MAX_REQUEST_BYTES = env_int("GONGZHI_MAX_REQUEST_BYTES", 40 * 1024 * 1024)
+# Uploaded documents (an organization's charter: PDF, Word or an image) and XLSX imports.
+GONGZHI_DOCUMENT_MAX_BYTES = env_int("GONGZHI_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+GONGZHI_XLSX_MAX_BYTES = env_int("GONGZHI_XLSX_MAX_BYTES", 20 * 1024 * 1024)
+# An XLSX is a zip: refuse one that would expand beyond this (a zip bomb) before opening it.
+GONGZHI_XLSX_MAX_UNCOMPRESSED_BYTES = env_int("GONGZHI_XLSX_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
+
+
+# Rate limits ("count/period", period s, m, h or d), counted in the cache per client address
+# (and per API key for Open311). The embedded default's local-memory cache counts per process;
+# production's Redis cache counts across processes. See gongzhi/core/security.py for the doors.
+def env_rate(name: str, default: str) -> str:
+    import re
+
+    value = env_str(name, default).strip()
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", value):
+        raise ImproperlyConfigured(
+            f"{name} must be count/period such as 10/m (period s, m, h or d), got {value!r}."
+        )
+    return value
+
+
+RATELIMIT_USE_CACHE = "default"
+GONGZHI_RATE_LOGIN = env_rate("GONGZHI_RATE_LOGIN", "10/m")
+GONGZHI_RATE_PUBLIC_REPORT = env_rate("GONGZHI_RATE_PUBLIC_REPORT", "10/h")
+# Open311 reports per client address, and per API key (one application reports for many
+# residents; a server-side integration posting from one address needs GONGZHI_RATE_OPEN311 raised).
+GONGZHI_RATE_OPEN311 = env_rate("GONGZHI_RATE_OPEN311", "60/h")
+GONGZHI_RATE_OPEN311_KEY = env_rate("GONGZHI_RATE_OPEN311_KEY", "1000/h")
+GONGZHI_RATE_VERIFY = env_rate("GONGZHI_RATE_VERIFY", "30/m")
+# --- Reliability: idempotency, backups, health ---
+# A retried create with the same Idempotency-Key gets the first answer for this many hours.
+GONGZHI_IDEMPOTENCY_TTL_HOURS = env_int("GONGZHI_IDEMPOTENCY_TTL_HOURS", 24)
+# `gongzhi backup` writes its archives here unless --output names a path.
+GONGZHI_BACKUP_DIR = Path(env_str("GONGZHI_BACKUP_DIR", str(DATA_DIR / "backups")))
+# /healthz: seconds each check (database, cache, task queue) may take before it counts as down.
+GONGZHI_HEALTH_TIMEOUT = float(env_str("GONGZHI_HEALTH_TIMEOUT", "1.0"))

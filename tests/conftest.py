@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
@@ -33,10 +34,45 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _audit_log_flushable():
+    # The audit log refuses deletes in the database (gongzhi/audit/migrations/0002); the flush
+    # that empties the database after each transactional test passes the maintenance switch,
+    # as a restore over an existing database would.
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from gongzhi.audit.guard import maintenance
+
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with maintenance(self.connection.alias):
+            original(self, sql_list)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashers are slow by design; tests only need passwords to round-trip.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _generous_rate_limits(settings):
+    # Many tests log in and post public reports from one address: limits are high by default
+    # and tests/security lowers them. Counters live in the cache, emptied for every test.
+    for name in (
+        "GONGZHI_RATE_LOGIN",
+        "GONGZHI_RATE_PUBLIC_REPORT",
+        "GONGZHI_RATE_OPEN311",
+        "GONGZHI_RATE_OPEN311_KEY",
+        "GONGZHI_RATE_VERIFY",
+    ):
+        setattr(settings, name, "100000/m")
+    cache.clear()
 
 
 @pytest.fixture
@@ -105,14 +141,43 @@ def api():
     return make
 
 
+def signed_in_client(user) -> Client:
+    """A client whose session has passed every sign-in step: password, and for users whose
+    role requires it the second factor (a confirmed test TOTP device). Built directly rather
+    than with ``force_login`` so that tests see no login audit rows of their own making."""
+    import time
+    from importlib import import_module
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from gongzhi.accounts.services import requires_second_factor
+    from gongzhi.accounts.signals import HAS_DEVICE_KEY, LAST_ACTIVITY_KEY
+
+    client = Client()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = "gongzhi.accounts.backends.RoleBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[LAST_ACTIVITY_KEY] = int(time.time())
+    if requires_second_factor(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="tests", confirmed=True
+        )
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[HAS_DEVICE_KEY] = True
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
 @pytest.fixture
 def page():
-    """A browser-like client factory: ``page(user)`` is logged in as ``user``."""
+    """A browser-like client factory: ``page(user)`` is signed in as ``user`` (second factor
+    included); ``page()`` is anonymous."""
 
     def make(user=None) -> Client:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
+        return signed_in_client(user) if user is not None else Client()
 
     return make

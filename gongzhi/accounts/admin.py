@@ -53,8 +53,10 @@ class UserAdmin(DjangoUserAdmin):
             _("权限"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        (_("重要日期"), {"fields": ("last_login", "date_joined")}),
+        (_("重要日期"), {"fields": ("last_login", "date_joined", "password_changed_at")}),
     )
+    # Set by every password change (the expiry clock), never typed in.
+    readonly_fields = ("password_changed_at",)
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "display_name", "password1", "password2")}),
     )

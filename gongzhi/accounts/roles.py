@@ -2,8 +2,9 @@
 
 A role is held over an area; its permissions apply inside that area's subtree only (see
 ``gongzhi.core.scoping``). Sensitive data has its own permissions: the full ID number
-(``people.view_full_id_number``), health tags (``people.view_health_tag``) and
-community-correction tags (``people.view_correction_tag``, the justice officer's alone).
+(``people.view_full_id_number``), the full phone (``people.view_full_phone``), health tags
+(``people.view_health_tag``) and community-correction tags (``people.view_correction_tag``,
+the justice officer's alone).
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "accounts.view_user",
             "accounts.view_roleassignment",
             "people.view_full_id_number",
+            "people.view_full_phone",
             "people.view_health_tag",
         }
         | _CASE_READ
@@ -124,7 +126,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _PEOPLE_READ
         | _PEOPLE_WRITE
         | _STAFFING
-        | {"areas.change_area", "people.view_full_id_number"}
+        | {"areas.change_area", "people.view_full_id_number", "people.view_full_phone"}
         | _CASE_READ
         | _CASE_DISPATCH
         | {
@@ -147,7 +149,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _PEOPLE_READ
         | _PEOPLE_WRITE
         | _STAFFING
-        | {"people.view_full_id_number", "people.view_health_tag"}
+        | {"people.view_full_id_number", "people.view_full_phone", "people.view_health_tag"}
         | _CASE_READ
         | _CASE_DISPATCH
         | {"cases.verify_case"}
@@ -182,7 +184,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.JUSTICE_OFFICER: frozenset(
         _AREA_READ
         | _PEOPLE_READ
-        | {"people.view_full_id_number", "people.view_correction_tag", "people.add_persontag"}
+        | {
+            "people.view_full_id_number",
+            "people.view_full_phone",
+            "people.view_correction_tag",
+            "people.add_persontag",
+        }
         | {
             "volunteers.view_correctionassignment",
             "volunteers.add_correctionassignment",

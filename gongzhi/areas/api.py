@@ -18,12 +18,14 @@ from gongzhi.areas.serializers import (
     AreaUpdateSerializer,
     GridAssignmentSerializer,
 )
+from gongzhi.core.concurrency import ConditionalUpdateMixin
 from gongzhi.core.exceptions import DomainError, Forbidden
 from gongzhi.core.permissions import RolePermission
 from gongzhi.core.scoping import can
 
 
 class AreaViewSet(
+    ConditionalUpdateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

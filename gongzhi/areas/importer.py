@@ -33,6 +33,7 @@ from gongzhi.areas.models import Area
 from gongzhi.areas.services import create_area, placement_error
 from gongzhi.areas.validators import validate_area_code
 from gongzhi.core.exceptions import Conflict, DomainError, ImportRejected
+from gongzhi.core.security import check_xlsx
 
 COLUMNS = ("code", "name", "level", "parent_code", "population", "households")
 REQUIRED_COLUMNS = ("code", "name", "level")
@@ -176,6 +177,13 @@ def _xlsx_lines(path: Path) -> Iterator[list[str]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # Size, really an XLSX, no zip bomb: refused before openpyxl opens it.
+    check_xlsx(
+        path,
+        name=path.name,
+        not_xlsx=_("无法读取 Excel 文件“%(name)s”：请确认它是 .xlsx 格式（不是改了扩展名的 .xls 或 .csv）。")
+        % {"name": path.name},
+    )
     try:
         with warnings.catch_warnings():
             # openpyxl warns about Excel features it drops (data validation, styles); only

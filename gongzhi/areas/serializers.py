@@ -10,7 +10,7 @@ from gongzhi.areas.validators import validate_boundary
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
     population_total = serializers.IntegerField(read_only=True, help_text=_("子树合计常住人口"))
     households_total = serializers.IntegerField(read_only=True, help_text=_("子树合计户数"))

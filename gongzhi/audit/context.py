@@ -30,12 +30,21 @@ def client_ip(request) -> str | None:
 
 
 class AuditContextMiddleware:
+    """Makes the request current for ``record``, and records every refused request (403) that
+    the API's exception handler or the pages' ``handler403`` did not record already (a CSRF
+    failure, a view that renders its own 403)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         token = current_request.set(request)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.status_code == 403:
+                from gongzhi.audit.services import record_denial
+
+                record_denial(request)
+            return response
         finally:
             current_request.reset(token)

@@ -76,9 +76,12 @@ from gongzhi.cases.serializers import (
     feed_event,
     feed_post,
 )
+from gongzhi.core.concurrency import ConditionalUpdateMixin
 from gongzhi.core.exceptions import DomainError, Forbidden
+from gongzhi.core.idempotency import idempotent
 from gongzhi.core.permissions import RolePermission
 from gongzhi.core.scoping import active_assignments, can, jurisdiction_paths
+from gongzhi.people.api import reveal_phone_response, reveal_phone_schema
 
 # ---------------------------------------------------------------------------------------------
 # Reads shared by the views
@@ -210,6 +213,7 @@ def _users(values: list[str]) -> list[Any]:
 
 
 class HandlingUnitViewSet(
+    ConditionalUpdateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -353,6 +357,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         "campaign": _DISPATCH,
         "escalate": (_DISPATCH, "cases.resolve_on_site"),
         "supervise": "cases.supervise_case",
+        "reveal_reporter_phone": "people.view_full_phone",
         "resolve_on_site": "cases.resolve_on_site",
         "start_activity": _DISPATCH,
         "propose_project": _DISPATCH,
@@ -419,6 +424,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             "响应中的 possible_duplicates 列出附近同类未结案事件。"
         ),
     )
+    @idempotent(replay_status=status.HTTP_200_OK)  # a replay keeps the documented 200
     def create(self, request, *args, **kwargs):
         user = request.user
         body = CaseCreateSerializer(data=request_fields(request))
@@ -654,6 +660,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             ReasonSerializer,
             lambda c, v, kw: services.defer_case(c, by=request.user, reason=v["reason"], **kw),
         )
+
+    @reveal_phone_schema
+    @action(detail=True, methods=["post"], url_path="reveal-reporter-phone")
+    def reveal_reporter_phone(self, request, pk=None):
+        """The reporter's full phone, for a role with people.view_full_phone over the case's
+        grid, who gives a reason; logged and audited (people.services.reveal_phone)."""
+        return reveal_phone_response(request, self.get_object())
 
     @_transition_schema(RequiredNoteSerializer, _("督办"))
     @action(detail=True, methods=["post"])

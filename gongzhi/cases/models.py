@@ -21,6 +21,8 @@ from gongzhi.cases.choices import (
     Urgency,
     Warning,
 )
+from gongzhi.core import crypto
+from gongzhi.core.masking import mask_phone
 from gongzhi.core.scoping import ScopedQuerySet
 
 
@@ -264,7 +266,7 @@ class CaseQuerySet(ScopedQuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
 
-class Case(models.Model):
+class Case(crypto.SealedFieldsMixin, models.Model):
     """A problem found in a grid, followed from report to close. Its timeline is the
     append-only ``CaseEvent`` ledger; the fields here are the current state, for queries."""
 
@@ -303,7 +305,9 @@ class Case(models.Model):
         verbose_name=_("上报人"),
     )
     reporter_name = models.CharField(_("上报人姓名"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("上报人电话"), max_length=20, blank=True)
+    # The reporter's phone is stored encrypted; ``reporter_phone`` reads masked (crypto.sealed).
+    reporter_phone_encrypted = models.TextField(_("上报人电话（密文）"), blank=True, editable=False)
+    reporter_phone_masked = models.CharField(_("上报人电话"), max_length=20, blank=True, editable=False)
     reporter_email = models.EmailField(_("上报人邮箱"), blank=True)
     handling_unit = models.ForeignKey(
         to=HandlingUnit,
@@ -380,6 +384,8 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = CaseQuerySet.as_manager()
+
+    reporter_phone = crypto.sealed("reporter_phone", mask=mask_phone)
 
     class Meta:
         verbose_name = _("网格事件")

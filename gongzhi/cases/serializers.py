@@ -27,7 +27,7 @@ from gongzhi.cases.models import (
     HandlingUnit,
 )
 from gongzhi.cases.services import may_dispatch
-from gongzhi.people.validators import mask_phone
+from gongzhi.core.masking import mask_name
 
 STATUS_HELP = _(
     "状态：reported 待立案、registered 待派遣、dispatched 待接收、handling 处置中、fed_back 待核查、deferred 缓办挂账、closed 已结案、rejected 不予立案、merged 已合并"
@@ -45,11 +45,6 @@ def photo_urls(request: Any, photo_id: int) -> tuple[str, str]:
     if request is not None:
         return request.build_absolute_uri(image), request.build_absolute_uri(thumb)
     return image, thumb
-
-
-def mask_name(name: str) -> str:
-    """``张**``: the first character kept, the rest hidden."""
-    return f"{name[0]}{'*' * max(1, len(name) - 1)}" if name else ""
 
 
 def sees_reporter(user: Any, case: Case) -> bool:
@@ -126,7 +121,9 @@ class CategoryTimeLimitSerializer(serializers.ModelSerializer):
 
 
 class CaseCategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("上级类别编码"))
+    parent = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text=_("上级类别编码")
+    )
     urgency = serializers.CharField(help_text=_("紧急程度：normal、urgent、critical"))
     urgency_display = serializers.CharField(source="get_urgency_display")
     default_unit = CaseUnitRefSerializer(allow_null=True, help_text=_("默认处置单位"))
@@ -337,7 +334,11 @@ class CaseListSerializer(_RequestMixin, serializers.ModelSerializer):
 
 class CaseReporterSerializer(serializers.Serializer):
     name = serializers.CharField(help_text=_("上报人（对无权查看者打码）"))
-    phone = serializers.CharField(help_text=_("电话（仅上报人本人和调度人员可见完整号码）"))
+    phone = serializers.CharField(
+        help_text=_(
+            "电话：上报人本人看到完整号码，其他人一律脱敏；调度人员可通过 reveal-reporter-phone 说明理由后查看"
+        )
+    )
     email = serializers.CharField(help_text=_("邮箱（无权查看者为空）"))
     is_you = serializers.BooleanField(help_text=_("调用者就是上报人"))
 
@@ -398,11 +399,14 @@ class CaseDetailSerializer(CaseListSerializer):
         if not full and obj.source in CITIZEN_SOURCES:
             name = mask_name(name)
         user = self._user()
+        is_you = user is not None and obj.reporter_id is not None and obj.reporter_id == user.pk
         return {
             "name": name,
-            "phone": obj.reporter_phone if full else mask_phone(obj.reporter_phone),
+            # Masked for everyone but the reporter (their own number); staff unmask it with a
+            # reason through reveal-reporter-phone (people.services.reveal_phone).
+            "phone": obj.reveal_sealed("reporter_phone") if is_you else obj.reporter_phone,
             "email": obj.reporter_email if full else "",
-            "is_you": user is not None and obj.reporter_id is not None and obj.reporter_id == user.pk,
+            "is_you": is_you,
         }
 
     @extend_schema_field(serializers.CharField(allow_null=True))

@@ -60,6 +60,17 @@ def _error(status_code: int, code: str, message: str, fields: dict | None = None
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = _handle(exc, context)
+    if response is not None and response.status_code == status.HTTP_403_FORBIDDEN:
+        # Every refusal is a security event (category DENIAL): who, what, from where.
+        from gongzhi.audit.services import record_denial
+
+        error = response.data.get("error", {}) if isinstance(response.data, dict) else {}
+        record_denial(context.get("request"), reason=str(error.get("code", "")))
+    return response
+
+
+def _handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         body = exc.as_dict()
         return _error(exc.status_code, **body)

@@ -557,6 +557,26 @@ def _load_staff(specs: list[StaffSpec], areas: dict[str, Area], person_ids: dict
     return len(new)
 
 
+# The published TOTP secret of the demo logins whose role requires two-factor authentication
+# (district, xinqi, justice): add it to any authenticator app, or print the current code with
+# `oathtool --totp -b <secret>` (README). Like DEMO_PASSWORD, it is public: for the demo only.
+DEMO_TOTP_SECRET = "GONGZHI2DEMO2TOTP2SECRET2BEILUN2"  # noqa: S105 - published demo secret
+
+
+def _give_demo_second_factor(user: User) -> None:
+    """A confirmed TOTP device with the published demo secret, unless the user has one."""
+    import base64
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from gongzhi.accounts.services import requires_second_factor
+
+    if not requires_second_factor(user) or TOTPDevice.objects.filter(user=user).exists():
+        return
+    key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+    TOTPDevice.objects.create(user=user, name="演示验证器", key=key, confirmed=True)
+
+
 def _load_logins(
     specs: list[LoginSpec], areas: dict[str, Area], person_ids: dict[str, int]
 ) -> dict[str, int]:
@@ -580,6 +600,7 @@ def _load_logins(
             )
             counts["users"] += 1
             counts["roles"] += 1
+            _give_demo_second_factor(user)
         elif not RoleAssignment.objects.filter(user=user, role=spec.role, area=area).exists():
             assign_role(user, role=spec.role, area=area)
             counts["roles"] += 1

@@ -294,7 +294,7 @@ def _insert_rows(model: type, rows: list[dict[str, Any]]) -> None:
     # attribute lookup goes through a thread-local: 100,000s of lookups here.
     db = connections[router.db_for_write(model)]
     quote = db.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - identifiers from the model, values bound
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - identifiers from the model, values bound  # nosec B608
         quote(model._meta.db_table),
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
@@ -364,7 +364,8 @@ def _insert_cases(
                 "urgency": s.urgency,
                 "reporter_id": user_id(s.reporter),
                 "reporter_name": s.reporter_name,
-                "reporter_phone": s.reporter_phone,
+                # Sealed: the encrypted and masked columns (crypto.sealed), never the plain number.
+                **Case.reporter_phone.values(s.reporter_phone),
                 "reporter_email": "",
                 "handling_unit_id": unit_ids[s.unit] if s.unit else None,
                 "campaign_id": campaign.pk if s.campaign else None,

@@ -160,4 +160,6 @@ DEMO_LOGINS: tuple[LoginData, ...] = (
     LoginData("resident", "resident", "grid"),
     LoginData("finance", "finance", "district"),
     LoginData("evaluator", "evaluator", "district"),
+    LoginData("sysadmin", "sysadmin", "district"),
+    LoginData("auditor", "auditor", "district"),
 )

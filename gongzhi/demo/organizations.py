@@ -725,7 +725,8 @@ def _insert_orgs(specs: list[OrgSpec], areas: dict[str, Area], person_ids: dict[
                 "leader_id": person_ids[s.leader],
                 "charter": od.CHARTER_PATH if s.track == Track.FILED or s.filed_on else "",
                 "description": s.description,
-                "phone": s.phone,
+                # Sealed: the encrypted and masked columns (crypto.sealed), never the plain number.
+                **Organization.phone.values(s.phone),
                 "founded_on": s.founded_on,
                 "filing_number": s.filing_number,
                 "filed_on": s.filed_on,

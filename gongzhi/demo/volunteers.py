@@ -1194,7 +1194,7 @@ def _insert_many(model: type, rows: list[dict[str, Any]]) -> None:
                 row[f.column] = f.get_db_prep_save(row[f.column], db)
         values.append([row[c] for c in columns])
     quote = db.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - identifiers from the model, values bound
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - identifiers from the model, values bound  # nosec B608
         quote(model._meta.db_table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
     )
     with db.cursor() as cursor:
@@ -1532,7 +1532,7 @@ def _load_wishes(
                 "fulfil_by": w.fulfil_by if claimer else None, "claimed_by_id": users.get(claimer) if claimer else None,
                 "claimer_kind": kind[claimer] if claimer else "", "claimer_name": name,
                 "claimer_organization_id": orgs.get(vd.HONGLING_HOME) if claimer == "org_leader" else None,
-                "claimer_phone": "", "proof": vd.FULFIL_PROOF if w.data.status in ("fulfilled", "confirmed") else "",
+                **Wish.claimer_phone.values(""), "proof": vd.FULFIL_PROOF if w.data.status in ("fulfilled", "confirmed") else "",
                 "posted_by_id": users.get(w.posted_by), "created_at": w.events[0][5], "updated_at": w.events[-1][5],
             }
         )  # fmt: skip

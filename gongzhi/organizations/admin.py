@@ -34,6 +34,7 @@ from gongzhi.organizations.models import (
     Rating,
     ServicePlatform,
 )
+from gongzhi.people.forms import SealedPhoneAdminForm
 
 VIEW = "organizations.view_organization"
 CHANGE = "organizations.change_organization"
@@ -122,7 +123,10 @@ ORG_CORRECTABLE = ("name", "category", "venue", "phone", "description", "founded
 @admin.register(Organization)
 class OrganizationAdmin(ScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     """Read-mostly: descriptive fields may be corrected (``services.update_organization``);
-    status, track, numbers and registration data change only through the services."""
+    status, track, numbers and registration data change only through the services. The phone
+    is sealed: the form shows it masked (``SealedPhoneAdminForm``)."""
+
+    form = SealedPhoneAdminForm
 
     list_display = (
         "name",

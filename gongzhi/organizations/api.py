@@ -30,6 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from gongzhi.areas.models import Area
+from gongzhi.core.concurrency import ConditionalUpdateMixin
 from gongzhi.core.exceptions import DomainError, Forbidden
 from gongzhi.core.permissions import RolePermission
 from gongzhi.core.scoping import can
@@ -86,6 +87,7 @@ from gongzhi.organizations.serializers import (
     ServicePlatformSerializer,
     StatsQuerySerializer,
 )
+from gongzhi.people.api import reveal_phone_response, reveal_phone_schema
 from gongzhi.people.models import Person
 
 VIEW = "organizations.view_organization"
@@ -202,10 +204,16 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 
 
 class OrganizationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Social organizations in the caller's jurisdiction (and the caller's own organization),
     with their members, filing checklist, transitions, statistics, import and export."""
+
+    version_related = ("domains",)  # the ETag covers the service domains a PATCH may change
 
     serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilter
@@ -233,6 +241,7 @@ class OrganizationViewSet(
         "export": VIEW,
         "import_organizations": ADD,
         "import_template": ADD,
+        "reveal_phone": "people.view_full_phone",
     }
 
     def get_queryset(self):
@@ -507,6 +516,13 @@ class OrganizationViewSet(
         body.is_valid(raise_exception=True)
         services.set_party_building(org, by=request.user, **body.validated_data)
         return self._detail(org.pk)
+
+    @reveal_phone_schema
+    @action(detail=True, methods=["post"], url_path="reveal-phone")
+    def reveal_phone(self, request, pk=None):
+        """The organization's full contact phone (often the leader's own mobile), for a role with
+        people.view_full_phone over its area, who gives a reason; logged and audited."""
+        return reveal_phone_response(request, self.get_object())
 
     # --- statistics, export, import -----------------------------------------------------------
 

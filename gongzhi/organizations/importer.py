@@ -35,7 +35,9 @@ from django.utils.translation import gettext as _
 
 from gongzhi.areas.models import Area
 from gongzhi.core.exceptions import Conflict, DomainError, ImportRejected
+from gongzhi.core.masking import mask_id_number
 from gongzhi.core.scoping import can
+from gongzhi.core.security import check_xlsx
 from gongzhi.organizations import services
 from gongzhi.organizations.choices import (
     ACTIVE_STATUSES,
@@ -179,6 +181,8 @@ def read_workbook(source: str | IO[bytes] | Any) -> dict[str, list[dict[str, Any
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # Size, really an XLSX, no zip bomb: refused before openpyxl opens it.
+    check_xlsx(source, not_xlsx=_("无法读取该文件：请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）。"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # dropped Excel features: values only
@@ -650,7 +654,7 @@ def _text(value: Any) -> str:
 
 
 def _masked(id_number: str) -> str:
-    return f"{id_number[:6]}********{id_number[-4:]}" if len(id_number) == 18 else id_number
+    return mask_id_number(id_number)
 
 
 def _problem(sheet: str, row: int, column: str | None, message: str, **extra: Any) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import crypto
+from gongzhi.core.masking import mask_phone
 from gongzhi.core.scoping import ScopedQuerySet
 from gongzhi.organizations.choices import (
     ACTIVE_STATUSES,
@@ -48,7 +50,7 @@ class OrganizationQuerySet(ScopedQuerySet):
         return self.filter(self.own_rows(user))
 
 
-class Organization(models.Model):
+class Organization(crypto.SealedFieldsMixin, models.Model):
     """A social organization. Filed (备案) organizations are community organizations filed at
     street level; registered (登记) ones are legal persons registered with the civil-affairs
     bureau. A filed organization that grows into a registered one keeps this record."""
@@ -84,7 +86,9 @@ class Organization(models.Model):
     )
     charter = models.FileField(_("章程"), upload_to="organizations/charters/", blank=True)
     description = models.TextField(_("简介"), blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Often the leader's own mobile: stored encrypted; ``phone`` reads masked (crypto.sealed).
+    phone_encrypted = models.TextField(_("联系电话（密文）"), blank=True, editable=False)
+    phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     filing_number = models.CharField(_("备案编号"), max_length=32, null=True, blank=True, unique=True)
     filed_on = models.DateField(_("备案日期"), null=True, blank=True)
@@ -105,6 +109,8 @@ class Organization(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = OrganizationQuerySet.as_manager()
+
+    phone = crypto.sealed("phone", mask=mask_phone)
 
     class Meta:
         verbose_name = _("社会组织")

@@ -23,6 +23,7 @@ from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
 from gongzhi.core.exceptions import Conflict, DomainError, Forbidden, InvalidTransition
 from gongzhi.core.scoping import can
+from gongzhi.core.security import check_document
 from gongzhi.notifications.services import notify
 from gongzhi.organizations.choices import (
     ACTIVE_STATUSES,
@@ -220,6 +221,7 @@ def create_organization(
         raise DomainError(_("未知的组织类别。"), field="category")
     _check_unique_name(name, track=Track.FILED, street=street)
     check_leader(leader)
+    document = check_document(charter) if charter else None
     with transaction.atomic():
         org = Organization(
             name=name,
@@ -235,8 +237,8 @@ def create_organization(
             founded_on=founded_on,
             created_by=by if getattr(by, "pk", None) else None,
         )
-        if charter:
-            org.charter.save(charter.name, charter, save=False)
+        if document:
+            org.charter.save(document.name, document, save=False)
         org.save()
         set_domains(org, domains)
         if leader is not None:
@@ -268,7 +270,8 @@ def update_organization(org: Organization, *, by: Any, **changes: Any) -> Organi
         org = Organization.objects.select_for_update().get(pk=org.pk)
         charter = changes.pop("charter", None)
         if charter:
-            org.charter.save(charter.name, charter, save=False)
+            document = check_document(charter)
+            org.charter.save(document.name, document, save=False)
             changes_fields = ["charter"]
         else:
             changes_fields = []

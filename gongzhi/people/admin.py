@@ -17,30 +17,38 @@ from gongzhi.core.admin import ReadOnlyAdminMixin, ScopedAdminMixin, ServiceAdmi
 from gongzhi.core.http import client_ip
 from gongzhi.people import services
 from gongzhi.people.choices import SENSITIVE_TAG_PERMISSIONS
-from gongzhi.people.forms import tag_choices_for
+from gongzhi.people.forms import SealedPhoneAdminForm, tag_choices_for
 from gongzhi.people.models import Person, PersonTag, SensitiveAccess
 from gongzhi.people.validators import normalize_id_number
 
 PERSON_CHANGEABLE = ("name", "phone", "political_status", "home_grid")
 
 
-class PersonAdminForm(forms.ModelForm):
+class PersonAdminForm(SealedPhoneAdminForm):
     tags = forms.MultipleChoiceField(
         label=gettext_lazy("标签"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
         model = Person
-        fields = PERSON_CHANGEABLE
+        fields = tuple(f for f in PERSON_CHANGEABLE if f != "phone")  # phone: a form field
 
 
 @admin.register(Person)
 class PersonAdmin(ScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     form = PersonAdminForm
-    list_display = ("name", "id_number_masked", "sex", "political_status", "home_grid", "area")
+    list_display = (
+        "name",
+        "id_number_masked",
+        "phone_masked",
+        "sex",
+        "political_status",
+        "home_grid",
+        "area",
+    )
     list_filter = ("political_status", "sex")
     search_fields = ("name",)
-    search_help_text = gettext_lazy("按姓名搜索，或输入完整的 18 位身份证号码精确查找。")
+    search_help_text = gettext_lazy("按姓名搜索，或输入完整的 18 位身份证号码、11 位手机号码精确查找。")
     list_select_related = ("home_grid", "area")
     list_per_page = 50
     fields = (
@@ -66,6 +74,8 @@ class PersonAdmin(ScopedAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         number = normalize_id_number(search_term)
         if len(number) == 18:
             return queryset.filter(id_number_hash=services.id_number_hash(number)), False
+        if len(number) == 11 and number.isdigit():
+            return services.find_by_phone(number, queryset), False
         return super().get_search_results(request, queryset, search_term)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -141,9 +151,9 @@ class PersonTagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class SensitiveAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who looked at which sensitive data, when and why — for auditors."""
 
-    list_display = ("created_at", "user", "person", "field", "reason", "ip_address")
+    list_display = ("created_at", "user", "person", "record", "field", "reason", "ip_address")
     list_filter = ("field",)
-    search_fields = ("person__name", "user__username", "reason")
+    search_fields = ("person__name", "record", "user__username", "reason")
     list_select_related = ("user", "person")
     date_hierarchy = "created_at"
 

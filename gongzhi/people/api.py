@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from gongzhi.areas.models import Area
+from gongzhi.core.concurrency import ConditionalUpdateMixin
 from gongzhi.core.exceptions import DomainError, Forbidden
 from gongzhi.core.http import client_ip
 from gongzhi.core.permissions import RolePermission
@@ -20,8 +21,24 @@ from gongzhi.people.serializers import (
     PersonUpdateSerializer,
     PersonWriteSerializer,
     RevealedIdNumberSerializer,
+    RevealedPhoneSerializer,
     RevealSerializer,
 )
+
+
+def reveal_phone_response(request, obj) -> Response:
+    """The body of every ``reveal-…-phone`` action: the reason from the request, the rules and
+    the logging in ``services.reveal_phone``. The view found ``obj`` in the caller's rows."""
+    data = RevealSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    phone = services.reveal_phone(
+        obj, by=request.user, reason=data.validated_data["reason"], ip=client_ip(request)
+    )
+    return Response({"id": obj.pk, "phone": phone})
+
+
+# The schema of a reveal-phone action, shared by people, cases, wishes and organizations.
+reveal_phone_schema = extend_schema(request=RevealSerializer, responses={200: RevealedPhoneSerializer})
 
 
 def _area_for(user, code: str | None, perm: str, field: str) -> Area | None:
@@ -36,19 +53,22 @@ def _area_for(user, code: str | None, perm: str, field: str) -> Area | None:
 
 
 class PersonViewSet(
+    ConditionalUpdateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """People inside the caller's jurisdiction. ID numbers are masked; the full number is
-    revealed one person at a time through ``reveal-id-number``, with a reason, and logged."""
+    """People inside the caller's jurisdiction. ID numbers and phones are masked; the full
+    values are revealed one person at a time through ``reveal-id-number`` and ``reveal-phone``,
+    with a reason, logged and audited."""
 
     filterset_class = PersonFilter
     permission_classes = [RolePermission]
     serializer_class = PersonSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
+    version_related = ("tags",)  # the ETag covers the tags a PATCH may change
     own_record_actions = {"retrieve"}
     action_permissions = {
         "list": "people.view_person",
@@ -56,6 +76,7 @@ class PersonViewSet(
         "create": "people.add_person",
         "partial_update": "people.change_person",
         "reveal_id_number": "people.view_full_id_number",
+        "reveal_phone": "people.view_full_phone",
     }
 
     def get_queryset(self):
@@ -122,3 +143,9 @@ class PersonViewSet(
             person, by=request.user, reason=data.validated_data["reason"], ip=client_ip(request)
         )
         return Response({"id": person.pk, "id_number": number})
+
+    @reveal_phone_schema
+    @action(detail=True, methods=["post"], url_path="reveal-phone")
+    def reveal_phone(self, request, pk=None):
+        """The full mobile number of one person, for a role allowed to see it; the reason is logged."""
+        return reveal_phone_response(request, self.get_object())

@@ -33,3 +33,15 @@ SENSITIVE_TAG_PERMISSIONS: dict[str, str] = {
     Tag.COMMUNITY_CORRECTION: "people.view_correction_tag",
     Tag.MENTAL_DISORDER_FAMILY: "people.view_health_tag",
 }
+
+
+class SensitiveField(models.TextChoices):
+    """What a SensitiveAccess row says was seen in full."""
+
+    ID_NUMBER = "id_number", _("完整身份证号码")
+    PHONE = "phone", _("完整手机号码")
+    REPORTER_PHONE = "reporter_phone", _("上报人完整电话")
+    CLAIMER_PHONE = "claimer_phone", _("心愿认领方完整电话")
+    ORGANIZATION_PHONE = "organization_phone", _("社会组织完整联系电话")
+    TAG_COMMUNITY_CORRECTION = "tag:community_correction", _("社区矫正标签")
+    TAG_MENTAL_DISORDER_FAMILY = "tag:mental_disorder_family", _("精神障碍家庭标签")

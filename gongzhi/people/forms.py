@@ -74,6 +74,25 @@ class PersonCreateForm(DomainErrorFormMixin, forms.Form):
         )
 
 
+class SealedPhoneAdminForm(forms.ModelForm):
+    """An admin change form for a model whose ``phone`` is sealed (stored encrypted): the field
+    shows the masked number; typing a full number replaces it, emptying it removes it. The
+    service the admin calls validates the new number."""
+
+    phone = forms.CharField(
+        label=_("电话号码"),
+        max_length=20,
+        required=False,
+        help_text=_("显示为脱敏号码。修改时请输入完整的新号码；清空则删除号码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "phone" in self.fields:
+            self.initial["phone"] = self.instance.phone  # the masked number
+
+
 class RevealIdNumberForm(DomainErrorFormMixin, forms.Form):
     """Why the user needs the full ID number; the reason is stored with the access record."""
 
@@ -81,6 +100,17 @@ class RevealIdNumberForm(DomainErrorFormMixin, forms.Form):
         label=_("查看理由"),
         max_length=200,
         help_text=_("例如“核实低保申请”。查看将被记录，供审计。"),
+    )
+
+
+class RevealPhoneForm(DomainErrorFormMixin, forms.Form):
+    """Why the user needs the full phone number; stored with the access record, audited."""
+
+    reason = forms.CharField(
+        label=_("查看理由"),
+        max_length=200,
+        help_text=_("例如“回访上报人”。查看将被记录，供审计。"),
+        error_messages={"required": _("请说明查看理由（至少 2 个字），例如“回访上报人”。")},
     )
 
 

@@ -8,8 +8,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import crypto
+from gongzhi.core.masking import mask_phone
 from gongzhi.core.scoping import ScopedQuerySet
-from gongzhi.people.choices import PoliticalStatus, Sex, Tag
+from gongzhi.people.choices import PoliticalStatus, SensitiveField, Sex, Tag
+
+PHONE_INDEX_PURPOSE = "person.phone"
 
 
 class PersonQuerySet(ScopedQuerySet):
@@ -20,9 +23,10 @@ class PersonQuerySet(ScopedQuerySet):
         return Q(user=user)
 
 
-class Person(models.Model):
+class Person(crypto.SealedFieldsMixin, models.Model):
     """A natural person. The ID number is stored only encrypted, with a keyed hash for
-    uniqueness and a masked copy for display; birth date and sex are derived from it."""
+    uniqueness and a masked copy for display; birth date and sex are derived from it. The
+    mobile phone likewise (``phone`` reads masked; the hash finds a person by number)."""
 
     name = models.CharField(_("姓名"), max_length=50)
     id_number_encrypted = models.TextField(_("身份证号码（密文）"), editable=False)
@@ -30,7 +34,9 @@ class Person(models.Model):
     id_number_masked = models.CharField(_("身份证号码（脱敏）"), max_length=18, editable=False)
     birth_date = models.DateField(_("出生日期"), editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
-    phone = models.CharField(_("手机号码"), max_length=11, blank=True)
+    phone_encrypted = models.TextField(_("手机号码（密文）"), blank=True, editable=False)
+    phone_masked = models.CharField(_("手机号码"), max_length=11, blank=True, editable=False)
+    phone_hash = models.CharField(_("手机号码索引"), max_length=64, blank=True, db_index=True, editable=False)
     political_status = models.CharField(
         _("政治面貌"), max_length=16, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
     )
@@ -63,6 +69,9 @@ class Person(models.Model):
 
     objects = PersonQuerySet.as_manager()
 
+    # Writing sets the three phone columns; reading gives the masked number.
+    phone = crypto.sealed("phone", mask=mask_phone, index=PHONE_INDEX_PURPOSE)
+
     class Meta:
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
@@ -70,6 +79,7 @@ class Person(models.Model):
         indexes = [models.Index(fields=["name"], name="people_person_name")]
         permissions = [
             ("view_full_id_number", _("查看完整身份证号码（需说明理由，留痕）")),
+            ("view_full_phone", _("查看完整手机号码（需说明理由，留痕）")),
             ("view_health_tag", _("查看健康类敏感标签（精神障碍家庭）")),
             ("view_correction_tag", _("查看社区矫正标签")),
         ]
@@ -143,16 +153,25 @@ class PersonTag(models.Model):
 
 
 class SensitiveAccess(models.Model):
-    """One view of sensitive personal data: a full ID number or a sensitive tag, with who
-    looked, why, and from where. Append-only; read by auditors."""
+    """One view of sensitive personal data: a full ID number, a full phone number or a
+    sensitive tag, with who looked, why, and from where. Append-only; read by auditors.
+
+    ``person`` is the person the data belongs to when it is a registered person; a phone
+    given on a case or a wish claim is named by ``record`` (``cases.case:12``) instead."""
 
     user = models.ForeignKey(
         to=settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("查看人")
     )
     person = models.ForeignKey(
-        to=Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("被查看人员")
+        to=Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("被查看人员"),
     )
-    field = models.CharField(_("查看内容"), max_length=32)
+    record = models.CharField(_("所属记录"), max_length=80, blank=True)
+    field = models.CharField(_("查看内容"), max_length=32, choices=SensitiveField.choices)
     reason = models.CharField(_("理由"), max_length=200)
     ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -163,4 +182,4 @@ class SensitiveAccess(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.user} → {self.person} ({self.field})"
+        return f"{self.user} → {self.person or self.record} ({self.field})"

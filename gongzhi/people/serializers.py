@@ -4,19 +4,20 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gongzhi.core.scoping import can
 from gongzhi.people.choices import PoliticalStatus, Tag
 from gongzhi.people.models import Person
 from gongzhi.people.services import visible_tags
-from gongzhi.people.validators import mask_phone
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    """A person as the caller may see them: the ID number masked, sensitive tags only for
-    the roles allowed, the phone in full only for staff who may edit the record."""
+    """A person as the caller may see them: the ID number and the phone masked (the full
+    values through ``reveal-id-number`` / ``reveal-phone``, with a reason), sensitive tags only
+    for the roles allowed."""
 
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
-    phone = serializers.SerializerMethodField()
+    phone = serializers.CharField(
+        source="phone_masked", read_only=True, help_text=_("手机号码（脱敏，如 138****5678）")
+    )
     political_status_display = serializers.CharField(source="get_political_status_display", read_only=True)
     sex_display = serializers.CharField(source="get_sex_display", read_only=True)
     home_grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -46,12 +47,6 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def _user(self):
         return self.context["request"].user
-
-    @extend_schema_field(serializers.CharField())
-    def get_phone(self, obj: Person) -> str:
-        if can(self._user(), "people.change_person", obj.area):
-            return obj.phone
-        return mask_phone(obj.phone)
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Tag.choices)))
     def get_tags(self, obj: Person) -> list[str]:
@@ -85,9 +80,21 @@ class PersonUpdateSerializer(serializers.Serializer):
 
 
 class RevealSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200, help_text=_("查看理由，例如“核实低保申请”"))
+    reason = serializers.CharField(
+        max_length=200,
+        help_text=_("查看理由，例如“核实低保申请”；查看将被记录，供审计"),
+        error_messages={
+            "required": _("请说明查看理由（至少 2 个字），例如“核实低保申请”。"),
+            "blank": _("请说明查看理由（至少 2 个字），例如“核实低保申请”。"),
+        },
+    )
 
 
 class RevealedIdNumberSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     id_number = serializers.CharField()
+
+
+class RevealedPhoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("记录 ID"))
+    phone = serializers.CharField(help_text=_("完整电话号码（本次查看已记录）"))

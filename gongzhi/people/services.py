@@ -1,12 +1,14 @@
 """Writes and guarded reads of personal data.
 
-The full ID number and sensitive tags leave the database only through functions here, which
-check the permission inside the caller's jurisdiction and log the view (SensitiveAccess).
+The full ID number, full phone numbers and sensitive tags leave the database only through
+functions here, which check the permission inside the caller's jurisdiction and log the view
+(a SensitiveAccess row and, for a reveal, an audit event in category SENSITIVE_READ).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,10 +17,12 @@ from django.utils.translation import gettext as _
 
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
-from gongzhi.core import crypto
+from gongzhi.audit.receivers import audit_sensitive_accesses
+from gongzhi.audit.services import Category, record
+from gongzhi.core import crypto, masking
 from gongzhi.core.exceptions import Conflict, DomainError, Forbidden
 from gongzhi.core.scoping import can
-from gongzhi.people.choices import SENSITIVE_TAG_PERMISSIONS, PoliticalStatus, Tag
+from gongzhi.people.choices import SENSITIVE_TAG_PERMISSIONS, PoliticalStatus, SensitiveField, Tag
 from gongzhi.people.models import Person, PersonTag, SensitiveAccess
 from gongzhi.people.validators import mask_id_number, normalize_id_number, parse_id_number, validate_phone
 
@@ -32,6 +36,20 @@ def id_number_hash(id_number: str) -> str:
 def find_by_id_number(id_number: str):
     """Persons with this ID number (zero or one), as a queryset the caller still scopes."""
     return Person.objects.filter(id_number_hash=id_number_hash(id_number))
+
+
+def phone_hash(phone: str) -> str:
+    return Person.phone.lookup(phone)
+
+
+def find_by_phone(phone: str, queryset=None):
+    """Persons with this mobile number (a family may share one), from ``queryset`` (all people
+    by default; the caller still scopes). Looks up the blind index, never the number itself."""
+    queryset = Person.objects.all() if queryset is None else queryset
+    phone = (phone or "").strip()
+    if not phone:
+        return queryset.none()
+    return queryset.filter(phone_hash=phone_hash(phone))
 
 
 def _validated(field: str, validator, value: Any) -> Any:
@@ -181,27 +199,117 @@ def log_sensitive_views(user: Any, people: Iterable[Person], *, reason: str, ip:
             if tag in SENSITIVE_TAG_PERMISSIONS:
                 rows.append(
                     SensitiveAccess(
-                        user=user, person=person, field=f"tag:{tag}", reason=reason, ip_address=ip
+                        user=user, person=person, field=f"tag:{tag}", reason=reason[:200], ip_address=ip
                     )
                 )
     SensitiveAccess.objects.bulk_create(rows)
+    audit_sensitive_accesses(rows)
     return len(rows)
 
 
+def _reason(reason: str | None, message: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError(message, field="reason")
+    # A reason is free text: a number typed into it must not be stored in full.
+    return masking.mask_text(reason)[:200]
+
+
 def reveal_id_number(person: Person, *, by: Any, reason: str, ip: str | None = None) -> str:
-    """The full ID number, for a user allowed to see it here, who says why. Logged.
+    """The full ID number, for a user allowed to see it here, who says why. Logged
+    (SensitiveAccess) and audited (``sensitive.reveal_id_number``).
 
     Raises Forbidden without the permission over the person's area, and DomainError
     when no reason is given.
     """
     if not can(by, "people.view_full_id_number", person.area):
         raise Forbidden(_("您的角色无权查看完整身份证号码。需要时请联系社区或街道工作人员。"))
-    reason = (reason or "").strip()
-    if len(reason) < 2:
-        raise DomainError(
-            _("查看完整身份证号码须说明理由（至少 2 个字），例如“核实低保申请”。"), field="reason"
+    reason = _reason(reason, _("查看完整身份证号码须说明理由（至少 2 个字），例如“核实低保申请”。"))
+    with transaction.atomic():
+        SensitiveAccess.objects.create(
+            user=by, person=person, field=SensitiveField.ID_NUMBER, reason=reason, ip_address=ip
         )
-    SensitiveAccess.objects.create(
-        user=by, person=person, field="id_number", reason=reason[:200], ip_address=ip
-    )
+        record(
+            "sensitive.reveal_id_number",
+            category=Category.SENSITIVE_READ,
+            target=person,
+            actor=by,
+            detail={"field": SensitiveField.ID_NUMBER.value, "reason": reason},
+        )
     return person.decrypt_id_number()
+
+
+@dataclass(frozen=True)
+class PhoneSource:
+    """Where a sealed phone lives: the attribute, what the access log calls it, the area that
+    decides who may see it in full, and the registered person it belongs to (if any)."""
+
+    attribute: str
+    field: str
+    area: Callable[[Any], Area]
+    person: Callable[[Any], Person | None]
+
+
+def _no_person(obj: Any) -> None:
+    return None
+
+
+# Every sealed phone in Gongzhi, by model label. A new one is added here and nowhere else.
+PHONE_SOURCES: dict[str, PhoneSource] = {
+    "people.person": PhoneSource("phone", SensitiveField.PHONE, lambda p: p.area, lambda p: p),
+    "cases.case": PhoneSource("reporter_phone", SensitiveField.REPORTER_PHONE, lambda c: c.grid, _no_person),
+    "volunteers.wish": PhoneSource(
+        "claimer_phone", SensitiveField.CLAIMER_PHONE, lambda w: w.area, _no_person
+    ),
+    "organizations.organization": PhoneSource(
+        "phone", SensitiveField.ORGANIZATION_PHONE, lambda o: o.area, _no_person
+    ),
+}
+
+
+def phone_source(obj: Any) -> PhoneSource:
+    try:
+        return PHONE_SOURCES[obj._meta.label_lower]
+    except (AttributeError, KeyError):
+        raise TypeError(f"{type(obj).__name__} holds no sealed phone") from None
+
+
+def may_reveal_phone(user: Any, obj: Any) -> bool:
+    """Whether ``user`` may ask for the full phone of ``obj`` (a reason is still required)."""
+    source = phone_source(obj)
+    return bool(getattr(obj, source.attribute)) and can(user, "people.view_full_phone", source.area(obj))
+
+
+def reveal_phone(obj: Any, *, by: Any, reason: str, ip: str | None = None) -> str:
+    """The full phone number held by ``obj`` (a person, a case's reporter, a wish's claimer, an
+    organization), for a user with ``people.view_full_phone`` over its area who says why.
+    Logged (SensitiveAccess) and audited (``sensitive.reveal_phone``).
+
+    The caller has already found ``obj`` among the rows the user may see (404 otherwise).
+    Raises Forbidden without the permission there, DomainError without a reason or when no
+    phone was given.
+    """
+    source = phone_source(obj)
+    if not can(by, "people.view_full_phone", source.area(obj)):
+        raise Forbidden(_("您的角色无权查看完整电话号码。需要时请联系社区或街道工作人员。"))
+    reason = _reason(reason, _("查看完整电话号码须说明理由（至少 2 个字），例如“回访上报人”。"))
+    if not getattr(obj, f"{source.attribute}_encrypted", ""):
+        raise DomainError(_("此记录没有登记电话号码。"), field=source.attribute)
+    person = source.person(obj)
+    with transaction.atomic():
+        SensitiveAccess.objects.create(
+            user=by,
+            person=person,
+            record="" if person is not None else f"{obj._meta.label_lower}:{obj.pk}",
+            field=source.field,
+            reason=reason,
+            ip_address=ip,
+        )
+        record(
+            "sensitive.reveal_phone",
+            category=Category.SENSITIVE_READ,
+            target=obj,
+            actor=by,
+            detail={"field": str(source.field), "reason": reason},
+        )
+    return obj.reveal_sealed(source.attribute)

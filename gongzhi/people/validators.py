@@ -8,6 +8,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from gongzhi.core import masking
+
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
@@ -107,10 +109,9 @@ def validate_id_number(value: str) -> None:
     parse_id_number(value)
 
 
-def mask_id_number(value: str) -> str:
-    """``330206********123X``: region kept, birth date and sequence hidden."""
-    number = normalize_id_number(value)
-    return f"{number[:6]}{'*' * 8}{number[-4:]}"
+# The masks live in gongzhi.core.masking (one style for every output); re-exported here.
+mask_id_number = masking.mask_id_number
+mask_phone = masking.mask_phone
 
 
 def validate_phone(value: str) -> None:
@@ -119,7 +120,3 @@ def validate_phone(value: str) -> None:
             _("手机号码“%(value)s”无效：应为 11 位、以 13–19 开头的大陆手机号。") % {"value": value},
             code="invalid_phone",
         )
-
-
-def mask_phone(value: str) -> str:
-    return f"{value[:3]}****{value[-4:]}" if value and len(value) == 11 else value

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -27,9 +27,9 @@ from gongzhi.core.http import client_ip
 from gongzhi.core.scoping import can
 from gongzhi.people import services
 from gongzhi.people.choices import SENSITIVE_TAG_PERMISSIONS, Tag
-from gongzhi.people.forms import PersonCreateForm, RevealIdNumberForm
+from gongzhi.people.forms import PersonCreateForm, RevealIdNumberForm, RevealPhoneForm
 from gongzhi.people.models import Person, PersonTag
-from gongzhi.people.validators import mask_phone
+from gongzhi.people.templatetags.privacy import form_prefix, phone_context
 
 PEOPLE_PER_PAGE = 50
 _TAG_ORDER = {tag: i for i, tag in enumerate(Tag.values)}
@@ -43,8 +43,8 @@ class TagView:
 
 @dataclass(frozen=True)
 class PersonView:
-    """A person as this user may see them: phone masked unless they may edit the record,
-    sensitive tags only where their role allows."""
+    """A person as this user may see them: phone masked (revealed only through the reason
+    form), sensitive tags only where their role allows."""
 
     person: Person
     phone: str
@@ -56,14 +56,14 @@ def _people(user: Any) -> QuerySet[Person]:
         Person.objects.visible_to(user)
         .select_related("home_grid", "area")
         # Pages never need the ciphertext (reveal_id_number loads it on demand).
-        .defer("id_number_encrypted", "id_number_hash")
+        .defer("id_number_encrypted", "id_number_hash", "phone_encrypted", "phone_hash")
         .prefetch_related(Prefetch("tags", queryset=PersonTag.objects.only("person_id", "tag")))
         .order_by("id")
     )
 
 
 def _present(person: Person, user: Any) -> PersonView:
-    phone = person.phone if can(user, "people.change_person", person.area) else mask_phone(person.phone)
+    phone = person.phone  # sealed: reads masked
     tags = [
         TagView(Tag(tag).label, tag in SENSITIVE_TAG_PERMISSIONS)
         for tag in sorted(services.visible_tags(person, user), key=_TAG_ORDER.get)
@@ -163,6 +163,52 @@ def reveal_id_number(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "people/_reveal.html", context, status=status)
     context = _detail_context(request, person, reveal_form=form, revealed=revealed)
     return render(request, "people/detail.html", context, status=status)
+
+
+def _phone_holders(user: Any) -> dict[str, QuerySet]:
+    """The rows, by kind, whose phone this user could ask for: only those they may see."""
+    from gongzhi.cases.models import Case
+    from gongzhi.organizations.models import Organization
+    from gongzhi.volunteers.models import Wish
+
+    return {
+        "person": _people(user),
+        "case": Case.objects.visible_to(user).select_related("grid"),
+        "wish": Wish.objects.visible_to(user).select_related("area"),
+        "organization": Organization.objects.visible_to(user).select_related("area"),
+    }
+
+
+@never_cache
+@login_required
+@require_POST
+def reveal_phone(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Show one full phone number (a person's, a case reporter's, a wish claimer's, an
+    organization's) to a role allowed there, with a reason; ``services.reveal_phone`` checks,
+    logs and audits. Rows the user cannot see answer 404."""
+    holders = _phone_holders(request.user)
+    if kind not in holders:
+        raise Http404
+    obj = get_object_or_404(holders[kind], pk=pk)
+    form = RevealPhoneForm(request.POST, prefix=form_prefix(obj))
+    revealed = None
+    status = 200
+    if form.is_valid():
+        try:
+            revealed = services.reveal_phone(
+                obj, by=request.user, reason=form.cleaned_data["reason"], ip=client_ip(request)
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+            status = exc.status_code
+    else:
+        status = 400
+    context = phone_context(obj, request.user, form=form, revealed=revealed)
+    if _is_htmx_partial(request):
+        return render(request, "people/_phone.html", context, status=status)
+    back = getattr(obj, "get_absolute_url", None)
+    context.update(subject=str(obj), back_url=back() if back else None)
+    return render(request, "people/reveal_phone.html", context, status=status)
 
 
 @login_required

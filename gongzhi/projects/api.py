@@ -35,8 +35,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gongzhi.areas.models import Area
+from gongzhi.core.concurrency import ConditionalUpdateMixin
 from gongzhi.core.exceptions import DomainError, Forbidden
 from gongzhi.core.http import client_ip
+from gongzhi.core.idempotency import idempotent
 from gongzhi.core.permissions import RolePermission
 from gongzhi.core.scoping import can, jurisdiction_paths
 from gongzhi.organizations.models import Organization
@@ -337,7 +339,11 @@ _FILTERED_ACTIONS = ("list", "ledger_export")
 
 
 class ProjectViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Public-welfare projects in the caller's sight, their transitions (POST sub-resources),
     money ledgers, deliveries, milestones, indicators, claims and caseworkers; the coverage
@@ -349,6 +355,7 @@ class ProjectViewSet(
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "head", "options"]
+    version_related = ("domains",)  # the ETag covers the service domains a PATCH may change
     action_permissions = {
         "create": ADD,
         "partial_update": CHANGE,
@@ -623,6 +630,7 @@ class ProjectViewSet(
         ),
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[])
+    @idempotent
     def allocations(self, request, pk=None):
         project = self.get_object()
         if request.method == "GET":
@@ -655,6 +663,7 @@ class ProjectViewSet(
         url_name="allocation-reverse",
         filter_backends=[],
     )
+    @idempotent
     def reverse_allocation(self, request, pk=None, entry_id=None):
         project = self.get_object()
         entry = self._entry(project, Allocation, entry_id)
@@ -673,6 +682,7 @@ class ProjectViewSet(
         description=_("超出该资金来源分配给本项目的未拨付余额 → 409 budget_exceeded（说明超出多少）。"),
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[])
+    @idempotent
     def disbursements(self, request, pk=None):
         project = self.get_object()
         if request.method == "GET":
@@ -705,6 +715,7 @@ class ProjectViewSet(
         url_name="disbursement-reverse",
         filter_backends=[],
     )
+    @idempotent
     def reverse_disbursement(self, request, pk=None, entry_id=None):
         project = self.get_object()
         entry = self._entry(project, Disbursement, entry_id)

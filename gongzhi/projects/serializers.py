@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gongzhi.core.exceptions import DomainError
+from gongzhi.core.masking import mask_name
 from gongzhi.core.scoping import can
 from gongzhi.projects import services
 from gongzhi.projects.choices import FundingKind, IndicatorKind, LifecycleCategory
@@ -64,11 +65,6 @@ def Money(**kwargs: Any) -> serializers.DecimalField:  # noqa: N802 - reads like
 
 def user_label(user: Any) -> str | None:
     return str(user) if user is not None else None
-
-
-def mask_name(name: str) -> str:
-    """``张**``: the first character kept, the rest hidden."""
-    return f"{name[0]}{'*' * max(1, len(name) - 1)}" if name else ""
 
 
 @extend_schema_field(_MONEY_SCHEMA)
@@ -181,7 +177,9 @@ class ProjectSerializer(serializers.ModelSerializer):
     """A project as lists show it; money and delivery totals come from ``queries.with_totals``
     and the claimants from a prefetch (one query per page whatever its length)."""
 
-    programme = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("项目计划 ID"))
+    programme = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("项目计划 ID")
+    )
     programme_name = serializers.CharField(source="programme.name", allow_null=True, read_only=True)
     lifecycle_category = serializers.CharField(help_text=CATEGORY_HELP)
     lifecycle_category_display = serializers.CharField(source="get_lifecycle_category_display")
@@ -191,7 +189,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     status = serializers.CharField(help_text=STATUS_HELP)
     status_display = serializers.CharField(source="get_status_display")
     claimed_by = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text=_("承接组织（牵头）ID，未认领为 null")
+        allow_null=True, read_only=True, help_text=_("承接组织（牵头）ID，未认领为 null")
     )
     claimants = serializers.SerializerMethodField(help_text=_("全部承接组织"))
     budget = Money(help_text=_("预算（元）：分配之和"))

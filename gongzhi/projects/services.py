@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
+from gongzhi.audit.receivers import audit_case_record_accesses
 from gongzhi.cases.photos import process_photos, store_photo
 from gongzhi.core.exceptions import Conflict, DomainError, Forbidden, InvalidTransition
 from gongzhi.core.scoping import can
@@ -1243,3 +1244,4 @@ def log_case_access(records: Any, *, user: Any, action: str, ip_address: str | N
         for r in records
     ]
     CaseRecordAccess.objects.bulk_create(rows)
+    audit_case_record_accesses(rows)

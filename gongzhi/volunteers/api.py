@@ -35,12 +35,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from gongzhi.areas.models import Area
+from gongzhi.core.concurrency import ConditionalUpdateMixin
 from gongzhi.core.exceptions import DomainError, Forbidden
 from gongzhi.core.http import client_ip
+from gongzhi.core.idempotency import idempotent
 from gongzhi.core.permissions import RolePermission
 from gongzhi.core.scoping import can, jurisdiction_paths
 from gongzhi.organizations.choices import LIVE_STATUSES
 from gongzhi.organizations.models import Alliance, Organization
+from gongzhi.people.api import reveal_phone_response, reveal_phone_schema
 from gongzhi.people.models import Person
 from gongzhi.volunteers import queries, services
 from gongzhi.volunteers.choices import LIVE_SIGNUP_STATUSES, WishStatus
@@ -197,7 +200,11 @@ def decorated_volunteers(rows: QuerySet[Volunteer]) -> QuerySet[Volunteer]:
 
 
 class VolunteerViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Registered volunteers the caller may see: staff in their jurisdiction, organization
     leaders their organizations' volunteers, a volunteer themself. No tags, ever."""
@@ -428,6 +435,7 @@ class ActivityViewSet(
         ),
     )
     @action(detail=True, methods=["post"], filter_backends=[])
+    @idempotent
     def signup(self, request, pk=None):
         activity = self.get_object()
         body = SignupBodySerializer(data=request.data)
@@ -473,6 +481,7 @@ class ActivityViewSet(
         description=_("二维码过期、已使用、伪造或不是本活动的 → 409 error.code = qr_refused。"),
     )
     @action(detail=True, methods=["post"], url_path="check-in", url_name="check-in", filter_backends=[])
+    @idempotent
     def check_in(self, request, pk=None):
         activity = self.get_object()
         body = TokenSerializer(data=request.data)
@@ -489,6 +498,7 @@ class ActivityViewSet(
         description=_("签退后生成待审核的服务记录。二维码无效 → 409 error.code = qr_refused。"),
     )
     @action(detail=True, methods=["post"], url_path="check-out", url_name="check-out", filter_backends=[])
+    @idempotent
     def check_out(self, request, pk=None):
         activity = self.get_object()
         body = TokenSerializer(data=request.data)
@@ -690,6 +700,7 @@ class WishViewSet(
         "create": "volunteers.add_wish",
         "confirm": "volunteers.confirm_wish",
         "withdraw": "volunteers.add_wish",
+        "reveal_claimer_phone": "people.view_full_phone",
     }
 
     def get_queryset(self):
@@ -803,6 +814,13 @@ class WishViewSet(
         body.is_valid(raise_exception=True)
         services.confirm_wish(wish, by=request.user, note=body.validated_data["note"])
         return self._detail(wish.pk)
+
+    @reveal_phone_schema
+    @action(detail=True, methods=["post"], url_path="reveal-claimer-phone")
+    def reveal_claimer_phone(self, request, pk=None):
+        """The claimer's full phone, for a role with people.view_full_phone over the wish's
+        community, who gives a reason; logged and audited (people.services.reveal_phone)."""
+        return reveal_phone_response(request, self.get_object())
 
     @extend_schema(
         request=VolunteerReasonSerializer, responses={200: WishDetailSerializer}, summary=_("撤回心愿")

@@ -24,6 +24,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from gongzhi.core.masking import mask_name
+
 CJK_FONT = "STSong-Light"
 LATIN_FONT = "Helvetica"
 RED = Color(0.70, 0.15, 0.12)
@@ -37,8 +39,7 @@ def _register_fonts() -> None:
 
 def masked_name(name: str) -> str:
     """A name as the public may see it: the first character and a star (安娜 → 安*)."""
-    name = (name or "").strip()
-    return f"{name[0]}*" if name else "*"
+    return mask_name(name, short=True) or "*"
 
 
 def verification_path(certificate: Any) -> str:

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core import crypto
+from gongzhi.core.masking import mask_phone
 from gongzhi.core.scoping import ScopedQuerySet
 from gongzhi.volunteers.choices import (
     DEFAULT_HOUR_UNIT,
@@ -468,7 +470,7 @@ class WishQuerySet(ScopedQuerySet):
         return Q(claimed_by=user)
 
 
-class Wish(models.Model):
+class Wish(crypto.SealedFieldsMixin, models.Model):
     """A micro-wish (微心愿) posted by a community worker for a beneficiary. The public wall
     shows the category, title, description, community and value, never the beneficiary."""
 
@@ -497,13 +499,17 @@ class Wish(models.Model):
         related_name="claimed_wishes",
         verbose_name=_("认领组织"),
     )
-    claimer_phone = models.CharField(_("认领方电话"), max_length=20, blank=True)
+    # Stored encrypted; ``claimer_phone`` reads masked (crypto.sealed).
+    claimer_phone_encrypted = models.TextField(_("认领方电话（密文）"), blank=True, editable=False)
+    claimer_phone_masked = models.CharField(_("认领方电话"), max_length=20, blank=True, editable=False)
     proof = models.TextField(_("完成说明"), blank=True)
     posted_by = _user_fk(_("发布人"))
     created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = WishQuerySet.as_manager()
+
+    claimer_phone = crypto.sealed("claimer_phone", mask=mask_phone)
 
     class Meta:
         verbose_name = _("微心愿")

@@ -196,8 +196,10 @@ class ActivitySerializer(serializers.ModelSerializer):
     category_display = serializers.CharField(source="get_category_display")
     organizer = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("组织方（组织 ID）"))
     organizer_name = serializers.CharField(source="organizer.name")
-    alliance = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("联合发布的联盟 ID"))
-    project = serializers.PrimaryKeyRelatedField(read_only=True, help_text=_("关联项目 ID"))
+    alliance = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("联合发布的联盟 ID")
+    )
+    project = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True, help_text=_("关联项目 ID"))
     area = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("区域编码"))
     confirmed = serializers.IntegerField(read_only=True, help_text=_("已报名人数"))
     waitlisted = serializers.IntegerField(read_only=True, help_text=_("候补人数"))
@@ -359,7 +361,7 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
     status = serializers.CharField(help_text=_("状态：pending 待审核、approved 已认定、declined 未认定"))
     status_display = serializers.CharField(source="get_status_display")
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ServiceRecord
@@ -457,7 +459,13 @@ class WishSerializer(serializers.ModelSerializer):
     beneficiary_name = serializers.CharField(
         source="beneficiary.name", required=False, help_text=_("心愿人姓名，仅对可查看此人的用户显示")
     )
-    claimer_phone = serializers.CharField(required=False, help_text=_("仅认领人和社区工作人员可见"))
+    claimer_phone = serializers.CharField(
+        required=False,
+        help_text=_(
+            "仅认领人和社区工作人员可见；认领人本人看到完整号码，工作人员看到脱敏号码，"
+            "可通过 reveal-claimer-phone 说明理由后查看完整号码"
+        ),
+    )
     photo_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -497,6 +505,11 @@ class WishSerializer(serializers.ModelSerializer):
             data.pop("beneficiary_name", None)
         if instance.pk not in self.context.get("phone_visible", ()):
             data.pop("claimer_phone", None)
+        else:
+            request = self.context.get("request")
+            if request is not None and instance.claimed_by_id == getattr(request.user, "pk", None):
+                # The claimer's own number, as they typed it; everyone else reads it masked.
+                data["claimer_phone"] = instance.reveal_sealed("claimer_phone")
         return data
 
 

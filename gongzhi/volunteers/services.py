@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.areas.models import Area, root_path
+from gongzhi.audit.receivers import audit_sensitive_accesses
 from gongzhi.cases.photos import process_photos, store_photo
 from gongzhi.core.exceptions import Conflict, DomainError, Forbidden, InvalidTransition
 from gongzhi.core.scoping import can
@@ -1225,6 +1226,7 @@ def log_correction_views(user: Any, assignments: Any, *, ip: str | None = None) 
         for a in assignments
     ]
     SensitiveAccess.objects.bulk_create(rows)
+    audit_sensitive_accesses(rows)
     return len(rows)
 
 

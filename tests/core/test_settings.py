@@ -55,3 +55,19 @@ def test_bad_boolean_is_refused():
     result = _run(["check"], {"DEBUG": "maybe"})
 
     assert "Unexpected value DEBUG='maybe'" in result.stderr
+
+
+def test_a_bad_rate_limit_is_refused():
+    result = _run(["check"], {"GONGZHI_RATE_LOGIN": "ten per minute"})
+
+    assert result.returncode != 0
+    assert "GONGZHI_RATE_LOGIN must be count/period such as 10/m" in result.stderr
+
+
+def test_limits_come_from_the_environment():
+    env = {"GONGZHI_RATE_PUBLIC_REPORT": "5/h", "GONGZHI_MAX_REQUEST_BYTES": "1048576"}
+    probe = "from django.conf import settings; print(settings.GONGZHI_RATE_PUBLIC_REPORT, settings.GONGZHI_MAX_REQUEST_BYTES)"
+
+    result = _run(["shell", "-c", probe], env)
+
+    assert result.stdout.strip().splitlines()[-1].split() == ["5/h", "1048576"], result.stderr

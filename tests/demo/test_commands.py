@@ -67,6 +67,8 @@ def test_demo_command_loads_and_lists_one_login_per_role():
         ["resident", "gongzhi-demo", "居民", "百合一网格"],
         ["finance", "gongzhi-demo", "财务人员", "北仑区"],
         ["evaluator", "gongzhi-demo", "第三方评估人员", "北仑区"],
+        ["sysadmin", "gongzhi-demo", "系统管理员", "北仑区"],
+        ["auditor", "gongzhi-demo", "安全审计员", "北仑区"],
     ]
     assert [row[2] for row in login_rows(output)] == [str(label) for label in Role.labels]
 

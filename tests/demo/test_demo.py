@@ -23,8 +23,8 @@ from gongzhi.demo import data
 from gongzhi.demo.builder import build_demo, plan_district
 from gongzhi.people.choices import PoliticalStatus, Tag
 from gongzhi.people.models import Person, PersonTag
-from gongzhi.people.services import id_number_hash
-from gongzhi.people.validators import mask_id_number, parse_id_number, validate_phone
+from gongzhi.people.services import id_number_hash, phone_hash
+from gongzhi.people.validators import mask_id_number, mask_phone, parse_id_number, validate_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def snapshot() -> dict[str, list]:
         ),
         "people": list(
             Person.objects.order_by("id_number_hash").values_list(
-                "id_number_hash", "name", "phone", "political_status", "birth_date", "sex", "area__code"
+                "id_number_hash", "name", "phone_hash", "political_status", "birth_date", "sex", "area__code"
             )
         ),
         "tags": sorted(PersonTag.objects.values_list("person__id_number_hash", "tag")),
@@ -148,7 +148,9 @@ def test_demo_people_have_valid_unique_id_numbers_and_phones(demo):
         assert (person.birth_date, person.sex) == (birth, sex)
         assert person.id_number_hash == id_number_hash(number)
         assert person.id_number_masked == mask_id_number(number)
-        validate_phone(person.phone)
+        phone = person.reveal_sealed("phone")  # stored encrypted; the attribute reads masked
+        validate_phone(phone)
+        assert (person.phone, person.phone_hash) == (mask_phone(phone), phone_hash(phone))
         assert 2 <= len(person.name) <= 4  # 欧阳, 司马 … are two-character surnames
 
 
@@ -204,6 +206,8 @@ def test_demo_has_one_login_per_role_linked_to_a_person(xinqi_demo):
         "resident": (Role.RESIDENT, "百合一网格"),
         "finance": (Role.FINANCE, "北仑区"),
         "evaluator": (Role.EVALUATOR, "北仑区"),
+        "sysadmin": (Role.SYSADMIN, "北仑区"),
+        "auditor": (Role.AUDITOR, "北仑区"),
     }
     for user in User.objects.all():
         assert user.check_password(data.DEMO_PASSWORD)

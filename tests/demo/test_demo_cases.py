@@ -410,7 +410,8 @@ def test_demo_command_lists_the_handler_login_after_the_roles(demo):
 
     lines = out.getvalue().splitlines()
     assert lines[1].startswith("演示数据已加载，无需改动")
-    assert lines[-2].split() == ["handler", "gongzhi-demo", "处置单位成员", "百合社区环卫队"]
+    table_end = lines.index("", lines.index("演示账号（每个角色一个）："))
+    assert lines[table_end - 1].split() == ["handler", "gongzhi-demo", "处置单位成员", "百合社区环卫队"]
 
 
 def test_demo_command_counts_what_the_cases_added():

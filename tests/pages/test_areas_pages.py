@@ -87,11 +87,15 @@ def test_language_switch_sets_lang_attribute(street_admin, page):
 # --- login / logout -------------------------------------------------------------------
 
 
-def test_login_page_logs_in_and_goes_home(street_admin, page):
+def test_login_page_logs_in_and_goes_home(community_worker, page):
+    # A role without compulsory two-factor authentication (tests/accounts/test_two_factor.py
+    # covers the street admin's second step).
     client = page()
     form = client.get(reverse("login"))
 
-    response = client.post(reverse("login"), {"username": "street_admin", "password": "Gz-test-pass-2026"})
+    response = client.post(
+        reverse("login"), {"username": "community_worker", "password": "Gz-test-pass-2026"}
+    )
 
     assert "登录共治" in _html(form)
     assert response.status_code == 302

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gongzhi.projects.models import Delivery, Project
+from tests.browser.signin import sign_in
 from tests.cases.conftest import jpeg_bytes
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,11 +48,7 @@ def people(street_admin, org, org_leader, settings, tmp_path):
 def _log_in(browser, base: str, username: str):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base, username)
     return page
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.signin import sign_in
 from tests.stats.test_pages_dashboard import make_data
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -67,11 +68,7 @@ def _log_in(browser, base: str, username: str, viewport: dict):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base, username)
     return page, errors
 
 

@@ -109,7 +109,8 @@ def test_life_cycle_through_the_api(api, media, community_worker, wish, ann):
     assert (fulfilled.json()["status"], fulfilled.json()["photo_count"]) == ("fulfilled", 1)
     body = confirmed.json()
     assert body["status"] == "confirmed"
-    assert body["claimer_phone"] == "13800138000"
+    assert claimed.json()["claimer_phone"] == "13800138000"  # the claimer's own number
+    assert body["claimer_phone"] == "138****8000"  # staff: masked, unmasked only with a reason
     assert [e["action"] for e in body["events"]] == ["post", "claim", "fulfil", "confirm"]
 
 

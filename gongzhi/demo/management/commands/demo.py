@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.roles import Role
-from gongzhi.demo.builder import DemoResult, build_demo
+from gongzhi.demo.builder import DEMO_TOTP_SECRET, DemoResult, build_demo
 from gongzhi.demo.data import DEMO_PASSWORD, DEMO_SEED
 
 CREATED_LABELS = {
@@ -152,4 +152,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(_("演示账号（每个角色一个）："))
         self.stdout.write(table(rows))
+        self.stdout.write("")
+        self.stdout.write(
+            _("区级、街道、司法所和系统管理员账号须两步验证：验证器密钥 %(secret)s（演示专用，已公开）。")
+            % {"secret": DEMO_TOTP_SECRET}
+        )
         self.stdout.write("")

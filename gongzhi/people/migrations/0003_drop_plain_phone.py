@@ -1,0 +1,17 @@
+"""Drop the plain phone column, in its own migration (and transaction) after the data
+migration has sealed every value."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("people", "0002_sealed_phones"),
+    ]
+
+    operations = [
+        migrations.RemoveField(
+            model_name="person",
+            name="phone",
+        ),
+    ]

@@ -1,0 +1,33 @@
+"""The demo's logins that must use two-factor authentication get the published demo secret."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from gongzhi.demo.builder import DEMO_TOTP_SECRET, _give_demo_second_factor
+from tests.accounts.conftest import log_in, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+def test_required_demo_login_gets_the_published_secret(client, street_admin, grid_member):
+    _give_demo_second_factor(street_admin)
+    _give_demo_second_factor(grid_member)
+
+    device = TOTPDevice.objects.get()
+    assert device.user == street_admin
+    assert device.bin_key == base64.b32decode(DEMO_TOTP_SECRET)
+    log_in(client, "street_admin")
+    response = client.post("/accounts/two-factor/verify/", {"code": totp_code(device)})
+    assert response["Location"] == "/"
+
+
+def test_a_device_the_user_set_up_is_kept(street_admin):
+    own = TOTPDevice.objects.create(user=street_admin, name="mine", confirmed=True)
+
+    _give_demo_second_factor(street_admin)
+
+    assert list(TOTPDevice.objects.all()) == [own]

@@ -82,6 +82,8 @@ GONGZHI_DATA_KEYS = _data_keys
 # The blind index (keyed hash that makes ID numbers unique and searchable) must not change
 # when data keys rotate, so it has its own key; by default it derives from the oldest data key.
 GONGZHI_INDEX_KEY = env_str("GONGZHI_INDEX_KEY") or _data_keys[-1]
+# Key rotation removes the oldest data key at its end, so it needs the index key set on its own.
+GONGZHI_INDEX_KEY_PINNED = bool(env_str("GONGZHI_INDEX_KEY"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

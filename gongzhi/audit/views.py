@@ -25,6 +25,7 @@ from gongzhi.audit import queries
 from gongzhi.audit.filters import AuditEventFilter
 from gongzhi.audit.models import AuditEvent
 from gongzhi.audit.services import Category, record, record_denial, verify_and_record
+from gongzhi.core.spreadsheet import safe_cell
 
 EVENTS_PER_PAGE = 50
 # An export is for an investigation, not a copy of the whole log: narrow the search instead.
@@ -95,11 +96,7 @@ def _columns() -> list[str]:
     ]
 
 
-def _cell(value) -> str | int | None:
-    # A text cell starting with = + - @ would run as a formula in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+_cell = safe_cell  # a text cell starting with = + - @ would run as a formula in a spreadsheet
 
 
 def _rows(events):

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
+from gongzhi.core.spreadsheet import safe_row
 from gongzhi.organizations.choices import RatingLevel, ServiceDomain
 from gongzhi.organizations.models import Organization
 
@@ -50,27 +51,29 @@ def organizations_xlsx(organizations: Iterable[Organization]) -> bytes:
     for org in organizations:
         level = getattr(org, "rating_level", None)
         sheet.append(
-            [
-                org.pk,
-                org.name,
-                str(org.get_track_display()),
-                str(org.get_status_display()),
-                str(org.get_category_display()) if org.category else "",
-                str(org.get_legal_form_display()) if org.legal_form else "",
-                org.credit_code,
-                org.area.code,
-                org.area.name,
-                org.leader.name if org.leader_id else "",
-                org.venue,
-                org.filing_number or "",
-                org.filed_on,
-                org.registered_on,
-                RatingLevel(level).label if level else "",
-                _("、").join(str(ServiceDomain(d.domain).label) for d in org.domains.all()),
-                str(org.get_party_org_type_display()),
-                _("是") if org.is_incubating else _("否"),
-                getattr(org, "member_count", 0),
-            ]
+            safe_row(
+                [
+                    org.pk,
+                    org.name,
+                    str(org.get_track_display()),
+                    str(org.get_status_display()),
+                    str(org.get_category_display()) if org.category else "",
+                    str(org.get_legal_form_display()) if org.legal_form else "",
+                    org.credit_code,
+                    org.area.code,
+                    org.area.name,
+                    org.leader.name if org.leader_id else "",
+                    org.venue,
+                    org.filing_number or "",
+                    org.filed_on,
+                    org.registered_on,
+                    RatingLevel(level).label if level else "",
+                    _("、").join(str(ServiceDomain(d.domain).label) for d in org.domains.all()),
+                    str(org.get_party_org_type_display()),
+                    _("是") if org.is_incubating else _("否"),
+                    getattr(org, "member_count", 0),
+                ]
+            )
         )
     sheet.freeze_panes = "A2"
     for column in sheet.columns:

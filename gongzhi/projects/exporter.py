@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from gongzhi.core.spreadsheet import safe_row
 from gongzhi.projects.models import Disbursement
 from gongzhi.projects.queries import CENT, with_balances, with_totals
 
@@ -77,17 +78,19 @@ def _projects_sheet(workbook: Any, projects: QuerySet) -> None:
     rows = with_totals(projects).select_related("programme", "area", "claimed_by").order_by("pk")
     for project in rows:
         sheet.append(
-            [
-                project.title,
-                project.programme.name if project.programme_id else "",
-                str(project.get_lifecycle_category_display()),
-                project.area.name,
-                str(project.get_status_display()),
-                project.claimed_by.name if project.claimed_by_id else "",
-                _money(project.budget),
-                _money(project.disbursed),
-                _money(project.unpaid),
-            ]
+            safe_row(
+                [
+                    project.title,
+                    project.programme.name if project.programme_id else "",
+                    str(project.get_lifecycle_category_display()),
+                    project.area.name,
+                    str(project.get_status_display()),
+                    project.claimed_by.name if project.claimed_by_id else "",
+                    _money(project.budget),
+                    _money(project.disbursed),
+                    _money(project.unpaid),
+                ]
+            )
         )
     _format(sheet, {7: MONEY_FORMAT, 8: MONEY_FORMAT, 9: MONEY_FORMAT})
 
@@ -108,15 +111,17 @@ def _sources_sheet(workbook: Any, sources: QuerySet) -> None:
     )
     for source in with_balances(sources).order_by("-year", "name", "pk"):
         sheet.append(
-            [
-                source.name,
-                str(source.get_kind_display()),
-                source.year,
-                _money(source.amount),
-                _money(source.allocated),
-                _money(source.disbursed),
-                _money(source.remaining),
-            ]
+            safe_row(
+                [
+                    source.name,
+                    str(source.get_kind_display()),
+                    source.year,
+                    _money(source.amount),
+                    _money(source.allocated),
+                    _money(source.disbursed),
+                    _money(source.remaining),
+                ]
+            )
         )
     _format(sheet, {4: MONEY_FORMAT, 5: MONEY_FORMAT, 6: MONEY_FORMAT, 7: MONEY_FORMAT})
 
@@ -141,14 +146,16 @@ def _disbursements_sheet(workbook: Any, projects: QuerySet) -> None:
     )
     for entry in entries:
         sheet.append(
-            [
-                entry.paid_on,
-                entry.voucher,
-                entry.project.title,
-                str(entry.source),
-                _money(entry.amount),
-                entry.note,
-            ]
+            safe_row(
+                [
+                    entry.paid_on,
+                    entry.voucher,
+                    entry.project.title,
+                    str(entry.source),
+                    _money(entry.amount),
+                    entry.note,
+                ]
+            )
         )
     _format(sheet, {1: DATE_FORMAT, 5: MONEY_FORMAT})
 

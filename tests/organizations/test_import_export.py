@@ -326,6 +326,15 @@ def test_export_is_the_filtered_scoped_list(api, street_admin, district_admin, r
     assert row["成员数"] == 10
 
 
+def test_export_writes_formula_like_names_as_text(api, district_admin, tree):
+    services.create_organization(name="=HYPERLINK(1)", area=tree["G2"], by=district_admin, category="charity")
+
+    rows = rows_of(api(district_admin).get("/api/v1/organizations/export/").content)
+
+    names = [row[1] for row in rows[1:]]
+    assert "'=HYPERLINK(1)" in names  # shown as text, never run as a formula
+
+
 def test_export_queries_are_capped(api, district_admin, tree, django_assert_max_num_queries):
     for i in range(20):
         services.create_organization(name=f"组织{i}", area=tree["C1"], by=district_admin, domains=["health"])

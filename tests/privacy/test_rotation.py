@@ -31,6 +31,7 @@ def keys(settings):
 
     def use(*data_keys: str) -> None:
         settings.GONGZHI_DATA_KEYS = list(data_keys)
+        settings.GONGZHI_INDEX_KEY_PINNED = True
         crypto.reset_cache()
 
     yield use
@@ -117,3 +118,11 @@ def test_rotation_is_a_gongzhi_command():
     # `gongzhi rotate-keys` runs it: gongzhi.cli turns the hyphen into an underscore.
     # (Not run through the CLI here: run_from_argv closes the test's database connection.)
     assert get_commands()["rotate_keys"] == "gongzhi.core"
+
+
+def test_rotation_refuses_in_production_while_the_index_key_derives_from_a_data_key(settings):
+    settings.DEBUG = False
+    settings.GONGZHI_INDEX_KEY_PINNED = False
+
+    with pytest.raises(CommandError, match="GONGZHI_INDEX_KEY"):
+        call_command("rotate_keys", stdout=io.StringIO())

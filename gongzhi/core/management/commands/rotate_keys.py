@@ -12,7 +12,8 @@ Key rotation, step by step (docs/security.md):
 4. when it reports no failures, remove the old key from GONGZHI_DATA_KEY and restart.
 
 GONGZHI_INDEX_KEY (the blind indexes that find a person by ID number or phone) is separate
-and does not change.
+and does not change; in production the command refuses to run until it is set on its own
+(unset, it derives from the oldest data key, which step 4 removes).
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ class Command(BaseCommand):
         batch_size = options["batch_size"]
         if batch_size < 1:
             raise CommandError(_("--batch-size 必须是正整数。"))
+        if not settings.GONGZHI_INDEX_KEY_PINNED and not settings.DEBUG:
+            # Unset, the index key derives from the oldest data key: removing that key after
+            # the rotation would silently change every blind index (ID numbers, phones).
+            raise CommandError(
+                _(
+                    "GONGZHI_INDEX_KEY 未单独设置，目前由最旧的数据密钥派生；轮换后删除旧密钥会使"
+                    "身份证号码和电话的查找索引全部失效。请先把 GONGZHI_INDEX_KEY 设为 GONGZHI_DATA_KEY "
+                    "中最后一个（最旧的）密钥并重启，再运行本命令。"
+                )
+            )
         crypto.reset_cache()  # the keys as configured now, not as first read
         counts = []
         for model in crypto.models_with_encrypted_columns():

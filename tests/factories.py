@@ -18,9 +18,14 @@ from gongzhi.people.validators import id_check_char
 _serial = itertools.count(1)
 
 
-def make_id_number(*, region: str = "330206", birth: str = "19800101", seq: int | None = None) -> str:
-    """A valid 18-digit ID number; ``seq`` (0–999) makes it unique."""
-    seq = next(_serial) % 1000 if seq is None else seq
+def make_id_number(*, region: str = "330206", birth: str | None = None, seq: int | None = None) -> str:
+    """A valid 18-digit ID number; ``seq`` (0–999) makes it unique. Numbers drawn from the
+    running serial have another birth date than those with an explicit ``seq``, so the two
+    never collide however many people a test process has made."""
+    if seq is None:
+        seq = next(_serial) % 1000
+        birth = birth or "19800102"
+    birth = birth or "19800101"
     first17 = f"{region}{birth}{seq:03d}"
     return first17 + id_check_char(first17)
 

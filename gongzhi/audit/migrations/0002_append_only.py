@@ -11,7 +11,7 @@ Exceptions, the same on both vendors:
   ``flush``, used by the test runner, and a restore) may delete or truncate everything.
 """
 
-from django.db import migrations
+from django.db import NotSupportedError, migrations
 
 PG_FORWARD = r"""
 CREATE OR REPLACE FUNCTION audit_auditevent_guard() RETURNS trigger AS $$
@@ -110,7 +110,11 @@ def forwards(apps, schema_editor) -> None:
     elif vendor == "sqlite":
         _run(schema_editor, SQLITE_FORWARD)
     else:
-        raise NotImplementedError(f"No append-only triggers for {vendor}: add them to this migration.")
+        # Gongzhi runs on SQLite and PostgreSQL only; on any other database the audit log would
+        # silently lose its append-only guarantee, so the migration refuses instead.
+        raise NotSupportedError(
+            f"Gongzhi supports SQLite and PostgreSQL; {vendor} cannot enforce an append-only audit log."
+        )
 
 
 def backwards(apps, schema_editor) -> None:

@@ -10,6 +10,7 @@ Bounded for CI: ``SCHEMATHESIS_MAX_EXAMPLES`` (default 5) examples an operation.
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -34,18 +35,19 @@ MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture(scope="module")
-def api_schema(world):
-    # The WSGI handler closes the database connection after each request; inside a test's
-    # transaction that would lose the world, so (as Django's test client does) keep it open.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    with override_settings(ALLOWED_HOSTS=["localhost", "testserver"]):
-        try:
-            yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
-        finally:
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
+def _load_schema():
+    # Generated here, at collection, the way /api/schema/ generates it (no database involved),
+    # so that every operation is its own test item and pytest-xdist spreads them over workers.
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    spec = json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+    loaded = schemathesis.openapi.from_dict(spec)
+    loaded.app = get_wsgi_application()
+    return loaded
+
+
+schema = _load_schema()
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,18 @@ def token(world):
     return issue_token(world.users["district"], name="schemathesis").key
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+@pytest.fixture(scope="module", autouse=True)
+def _wsgi_in_test_transaction(world):
+    # The WSGI handler closes the database connection after each request; inside a test's
+    # transaction that would lose the world, so (as Django's test client does) keep it open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    with override_settings(ALLOWED_HOSTS=["localhost", "testserver"]):
+        try:
+            yield
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

@@ -10,7 +10,7 @@ PORT ?= 8000
 # Tests run on every core (pytest-xdist); `make test PYTEST_ARGS=` runs them in one process.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: install demo serve test test-fast lint format messages clean security
+.PHONY: install demo serve test test-fast lint format messages clean security bench bench-quick
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,20 @@ else
 	    if [ "$(PIP_AUDIT_STRICT)" = "1" ]; then exit 1; fi; \
 	  fi
 endif
+
+# --- Benchmarks (issue 9; bench/README.md) ---
+# `make bench`: production settings (DEBUG off, gunicorn, Redis) on PostgreSQL, load from locust
+# pinned to another core; writes bench/results/<date>.json, .md and .png. DATABASE_URL names the
+# bench database (its name must contain "bench"; default gongzhi_bench): it is (re)filled with
+# `gongzhi bench-data --scale $(BENCH_SCALE)` unless it already holds that data set.
+# `make bench-quick`: every benchmark on the tiny data set (CI); fails only if a benchmark crashes.
+BENCH_SCALE ?= district
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
 format: $(STAMP)
 	$(BIN)/ruff format .

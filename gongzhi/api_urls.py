@@ -13,6 +13,7 @@ from gongzhi.organizations.api import (
     AllianceViewSet,
     AnnualReportViewSet,
     FilingApplicationViewSet,
+    ImportJobViewSet,
     IncubationViewSet,
     OrganizationViewSet,
     RatingViewSet,
@@ -48,6 +49,8 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("organizations", OrganizationViewSet, basename="organization")
+# Organization import jobs (issue 9): XLSX imports run in the background.
+router.register("organization-imports", ImportJobViewSet, basename="organization-import-job")
 router.register("filing-applications", FilingApplicationViewSet, basename="filing-application")
 router.register("service-platforms", ServicePlatformViewSet, basename="service-platform")
 router.register("incubations", IncubationViewSet, basename="incubation")

@@ -100,8 +100,8 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    # Second-factor devices are gongzhi.accounts' own (secrets encrypted, recovery codes
+    # hashed); django-otp's plain-text otp_totp and otp_static plugins are not installed.
     "csp",
     "gongzhi.core",
     "gongzhi.audit",
@@ -185,6 +185,25 @@ else:
             },
         }
     }
+# --- Read scaling (issue 9): a PostgreSQL streaming replica for dashboard and list reads ---
+# DATABASE_REPLICA_URL adds the "replica" database and routes the safe requests to dashboards
+# and lists there (gongzhi/core/replica.py); writes, migrations, transactions and sign-in data
+# stay on the primary, and a user's reads stay on the primary for GONGZHI_REPLICA_PIN_SECONDS
+# after they wrote (longer than the replica's worst lag). Unset: one database, nothing changes.
+# Under the test runner the replica is a second connection to the primary's test database.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+GONGZHI_REPLICA_PIN_SECONDS = env_int("GONGZHI_REPLICA_PIN_SECONDS", 10)
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs DATABASE_URL: a replica follows a PostgreSQL primary, not SQLite."
+        )
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["gongzhi.core.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "gongzhi.core.replica.ReplicaMiddleware"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -243,6 +262,50 @@ WHITENOISE_USE_FINDERS = DEBUG
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
+# --- Object storage for uploads (issue 9): S3-compatible, private, through django-storages ---
+# GONGZHI_S3_BUCKET moves uploaded files (case, delivery and wish photos, charters) from
+# MEDIA_ROOT to a bucket (MinIO, Ceph, OSS, COS, S3 ...). The bucket stays private: objects are
+# written without a public ACL, and the application streams each file through the views that
+# check who may see it, as it does from disk; no URL to the bucket is ever handed out (and if
+# code asked for one, it would be signed and short-lived, never a public custom domain).
+# Needs the optional extra: pip install 'gongzhi[s3]'. Keys may be left empty on a host whose
+# credentials come from boto3's own chain (an instance role, ~/.aws).
+GONGZHI_S3_BUCKET = env_str("GONGZHI_S3_BUCKET")
+if GONGZHI_S3_BUCKET:
+    import importlib.util
+
+    if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            "GONGZHI_S3_BUCKET is set but django-storages with boto3 is not installed: "
+            "install the extra with pip install 'gongzhi[s3]', or unset GONGZHI_S3_BUCKET."
+        )
+    _s3_access_key = env_str("GONGZHI_S3_ACCESS_KEY")
+    _s3_secret_key = env_str("GONGZHI_S3_SECRET_KEY")
+    if bool(_s3_access_key) != bool(_s3_secret_key):
+        raise ImproperlyConfigured(
+            "Set both GONGZHI_S3_ACCESS_KEY and GONGZHI_S3_SECRET_KEY, or neither (boto3's own credentials)."
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": GONGZHI_S3_BUCKET,
+            "endpoint_url": env_str("GONGZHI_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("GONGZHI_S3_REGION") or None,
+            "access_key": _s3_access_key or None,
+            "secret_key": _s3_secret_key or None,
+            # Objects under this prefix, so one bucket can serve several districts or stages.
+            "location": env_str("GONGZHI_S3_PREFIX", "media"),
+            # "path" for MinIO and most self-hosted stores; "virtual" for AWS and most clouds.
+            "addressing_style": env_str("GONGZHI_S3_ADDRESSING_STYLE") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "custom_domain": None,
+            # Never replace an existing object: a second charter of the same name gets a
+            # suffix, as on disk.
+            "file_overwrite": False,
+        },
+    }
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -339,9 +402,29 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-cases": {"task": "gongzhi.cases.tasks.sweep_cases", "schedule": 300.0},
     "sweep-wishes": {"task": "gongzhi.volunteers.tasks.sweep_wishes", "schedule": 3600.0},
 }
+# --- Statistics roll-ups (issue 9, gongzhi.stats.rollups): the recent days every interval,
+# everything nightly; the dashboard reads them while younger than the maximum age. ---
+GONGZHI_ROLLUP_INTERVAL_SECONDS = env_int("GONGZHI_ROLLUP_INTERVAL_SECONDS", 600)
+GONGZHI_ROLLUP_MAX_AGE_MINUTES = env_int("GONGZHI_ROLLUP_MAX_AGE_MINUTES", 30)
+GONGZHI_ROLLUP_RECENT_DAYS = env_int("GONGZHI_ROLLUP_RECENT_DAYS", 62)
+CELERY_BEAT_SCHEDULE["refresh-rollups"] = {
+    "task": "gongzhi.stats.tasks.refresh_rollups",
+    "schedule": float(GONGZHI_ROLLUP_INTERVAL_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["refresh-rollups-full"] = {
+    "task": "gongzhi.stats.tasks.refresh_rollups",
+    "schedule": 86400.0,
+    "kwargs": {"full": True},
+}
 
 # Social organizations: may one person lead two filed organizations at once? (district policy)
 GONGZHI_ALLOW_MULTIPLE_FILED_LEADERSHIP = env_bool("GONGZHI_ALLOW_MULTIPLE_FILED_LEADERSHIP", False)
+# --- Organization import jobs (issue 9, gongzhi.organizations.imports): a job whose worker died
+# is marked failed by this sweep instead of showing "running" forever. ---
+CELERY_BEAT_SCHEDULE["sweep-stale-imports"] = {
+    "task": "gongzhi.organizations.tasks.sweep_stale_imports",
+    "schedule": 300.0,
+}
 
 # --- Security (issue 8): each part has its own section below, in this order. ---
 # --- Authentication: lockout, sessions, second factor, API tokens (gongzhi.accounts) ---

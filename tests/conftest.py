@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -52,6 +52,15 @@ def _audit_log_flushable():
     BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
     yield
     BaseDatabaseOperations.execute_sql_flush = original
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_found_on_request():
+    # Each test client loads the middleware afresh, and WhiteNoise would then scan every static
+    # file (about 1,000: 0.4 s a client). Tests rarely fetch static files, so let it find them
+    # when asked, as it does under `runserver`.
+    with override_settings(WHITENOISE_AUTOREFRESH=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -150,8 +159,8 @@ def signed_in_client(user) -> Client:
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from gongzhi.accounts.models import AuthenticatorDevice
     from gongzhi.accounts.services import requires_second_factor
     from gongzhi.accounts.signals import HAS_DEVICE_KEY, LAST_ACTIVITY_KEY
 
@@ -162,9 +171,9 @@ def signed_in_client(user) -> Client:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[LAST_ACTIVITY_KEY] = int(time.time())
     if requires_second_factor(user):
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-            user=user, name="tests", confirmed=True
-        )
+        device = AuthenticatorDevice.objects.filter(
+            user=user, confirmed=True
+        ).first() or AuthenticatorDevice.objects.create(user=user, name="tests", confirmed=True)
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session[HAS_DEVICE_KEY] = True
     session.save()

@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
         from auditlog.registry import auditlog
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+        from django.db.models.signals import post_save
 
         from gongzhi.accounts import schema, signals  # noqa: F401 - schema registers an extension
         from gongzhi.accounts.models import RoleAssignment, User
@@ -22,3 +23,4 @@ class AccountsConfig(AppConfig):
         user_logged_out.connect(signals.on_logged_out, dispatch_uid="gongzhi.accounts.logged_out")
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="gongzhi.accounts.login_failed")
         user_locked_out.connect(signals.on_locked_out, dispatch_uid="gongzhi.accounts.locked_out")
+        post_save.connect(signals.on_user_saved, sender=User, dispatch_uid="gongzhi.accounts.user_saved")

@@ -136,11 +136,17 @@ class PasswordExpiryMiddleware(_ViewMiddleware):
             request.gz_restricted = True
             return None
         if is_api(request):
-            return api_error(403, "password_expired", password_expired_message())
+            return api_error(403, "password_expired", password_expired_message(user))
         return _redirect_with_next(request, "accounts:password_change")
 
 
-def password_expired_message() -> str:
+def password_expired_message(user=None) -> str:
+    from gongzhi.accounts.services import password_must_change
+
+    if user is not None and password_must_change(user):
+        return _(
+            "您的密码由系统管理员设置，首次使用前必须修改。请先在网页 %(url)s 修改密码，然后再继续使用。"
+        ) % {"url": reverse("accounts:password_change")}
     return _("您的密码已超过 %(days)s 天未修改，已过期。请先在网页 %(url)s 修改密码，然后再继续使用。") % {
         "days": settings.GONGZHI_PASSWORD_MAX_AGE_DAYS,
         "url": reverse("accounts:password_change"),

@@ -26,6 +26,22 @@ def users_in_jurisdiction(user, perm: str) -> QuerySet[User]:
     return User.objects.filter(pk__in=RoleAssignment.objects.filter(condition).values("user_id"))
 
 
+def manageable_users(user, perm: str) -> QuerySet[User]:
+    """Users whose every role lies inside the areas where ``user`` holds ``perm``: account-wide
+    changes (password, deactivation, roles) must not reach someone who also works elsewhere,
+    e.g. a street's system administrator over a district admin who also holds a role there."""
+    if user.is_superuser:
+        return User.objects.all()
+    paths = jurisdiction_paths(user, perm)
+    if not paths:
+        return User.objects.none()
+    inside = Q()
+    for path in paths:
+        inside |= Q(area__path__startswith=path)
+    outside = RoleAssignment.objects.exclude(inside).values("user_id")
+    return users_in_jurisdiction(user, perm).exclude(pk__in=outside).exclude(is_superuser=True)
+
+
 @dataclass(frozen=True)
 class Lock:
     """A current lock: on an account (``kind == "username"``) or a client address."""

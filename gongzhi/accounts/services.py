@@ -13,10 +13,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from gongzhi.accounts.models import ApiToken, RoleAssignment, User, hash_token_key
+from gongzhi.accounts.models import (
+    ApiToken,
+    AuthenticatorDevice,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    RoleAssignment,
+    User,
+    hash_recovery_code,
+    hash_token_key,
+)
 from gongzhi.accounts.queries import users_in_jurisdiction
 from gongzhi.accounts.roles import ADMIN_SITE_ROLES, Role
 from gongzhi.areas.choices import AreaLevel
@@ -118,8 +125,17 @@ def password_expires_at(user: User) -> datetime.datetime | None:
     return user.password_changed_at + max_age
 
 
+def password_must_change(user: User) -> bool:
+    """True when an administrator set the password (a new account, a reset): only its user
+    should know it, so it must be changed at the next login, under every password profile."""
+    return user.password_changed_at is None
+
+
 def password_expired(user: User, *, at: datetime.datetime | None = None) -> bool:
-    """True when the user must change the password before doing anything else."""
+    """True when the user must change the password before doing anything else: it is too
+    old, or an administrator set it."""
+    if password_must_change(user):
+        return True
     expires = password_expires_at(user)
     return expires is not None and expires <= (at or timezone.now())
 
@@ -129,7 +145,8 @@ def change_password(user: User, *, old_password: str, new_password: str) -> None
 
     Raises DomainError (field ``old_password`` or ``new_password``) when the current password
     is wrong, the new one breaks the password rules or equals the current one. Side effects:
-    ``password_changed_at`` restarts the expiry clock; audit ``auth.password_changed``.
+    ``password_changed_at`` restarts the expiry clock; every API token of the user is revoked
+    (``revoke_all_tokens``); audit ``auth.password_changed``.
     """
     if not user.check_password(old_password):
         record(
@@ -148,9 +165,11 @@ def change_password(user: User, *, old_password: str, new_password: str) -> None
         validate_password(new_password, user)
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages), field="new_password", code="weak_password") from exc
-    user.set_password(new_password)
-    user.save(update_fields=["password", "password_changed_at"])
-    record("auth.password_changed", category=Category.AUTH, target=user, actor=user)
+    with transaction.atomic():
+        revoke_all_tokens(user, by=user, reason="password_changed")
+        user.set_password(new_password)
+        user.save(update_fields=["password", "password_changed_at"])
+        record("auth.password_changed", category=Category.AUTH, target=user, actor=user)
 
 
 # --- Second factor (TOTP and recovery codes) -----------------------------------------
@@ -165,28 +184,38 @@ def requires_second_factor(user: User) -> bool:
 
 
 def has_second_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return RecoveryCode.objects.filter(device__user=user, device__confirmed=True).count()
 
 
-def pending_totp_device(user: User) -> TOTPDevice:
+def pending_totp_device(user: User) -> AuthenticatorDevice:
     """The unconfirmed device an enrolment shows (created on first view, reused on reload so
     that the QR code does not change under the user's phone)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=_("手机验证器"), confirmed=False)
+        device = AuthenticatorDevice.objects.create(user=user, name=_("手机验证器"), confirmed=False)
     return device
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=_("恢复码"), confirmed=True)
-    codes = [_format_code(StaticToken.random_token()) for _i in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    """Ten fresh codes; only their keyed digests are stored, so this is the one time they
+    can be shown."""
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name=_("恢复码"), confirmed=True)
+    codes = [_format_code(_random_code()) for _i in range(RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, code_hash=hash_recovery_code(c)) for c in codes
+    )
     return codes
+
+
+def _random_code() -> str:
+    import base64
+
+    return base64.b32encode(secrets.token_bytes(5)).decode().lower()
 
 
 def _format_code(raw: str) -> str:
@@ -194,7 +223,7 @@ def _format_code(raw: str) -> str:
     return f"{raw[:4]}-{raw[4:8]}"
 
 
-def confirm_totp_device(user: User, *, code: str) -> tuple[TOTPDevice, list[str]]:
+def confirm_totp_device(user: User, *, code: str) -> tuple[AuthenticatorDevice, list[str]]:
     """Finish enrolment: the code from the user's authenticator confirms the pending device.
 
     Returns the device and ten one-time recovery codes (shown once; older ones stop working).
@@ -205,7 +234,7 @@ def confirm_totp_device(user: User, *, code: str) -> tuple[TOTPDevice, list[str]
         raise DomainError(
             _("您已启用双因素认证；如需更换设备，请先停用后重新登记。"), code="already_enrolled"
         )
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
         raise DomainError(_("没有待确认的验证器，请刷新登记页面重新扫码。"), code="no_pending_device")
     if not device.verify_token(_digits(code)):
@@ -224,7 +253,7 @@ def confirm_totp_device(user: User, *, code: str) -> tuple[TOTPDevice, list[str]
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        AuthenticatorDevice.objects.filter(user=user, confirmed=False).delete()
         codes = _new_recovery_codes(user)
     record("auth.2fa_enrolled", category=Category.AUTH, target=user, actor=user)
     return device, codes
@@ -253,8 +282,8 @@ def verify_second_factor(user: User, code: str):
     device = None
     if code:
         candidates = [
-            *TOTPDevice.objects.filter(user=user, confirmed=True),
-            *StaticDevice.objects.filter(user=user, confirmed=True),
+            *AuthenticatorDevice.objects.filter(user=user, confirmed=True),
+            *RecoveryCodeDevice.objects.filter(user=user, confirmed=True),
         ]
         for candidate in candidates:
             if candidate.verify_token(code):
@@ -269,7 +298,7 @@ def verify_second_factor(user: User, code: str):
             actor_name=user.get_username(),
         )
         return None
-    method = "recovery_code" if isinstance(device, StaticDevice) else "totp"
+    method = "recovery_code" if isinstance(device, RecoveryCodeDevice) else "totp"
     detail: dict = {"method": method}
     if method == "recovery_code":
         detail["recovery_codes_left"] = recovery_codes_left(user)
@@ -293,8 +322,8 @@ def disable_second_factor(user: User, *, code: str) -> None:
 
 def _delete_devices(user: User) -> None:
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        AuthenticatorDevice.objects.filter(user=user).delete()
+        RecoveryCodeDevice.objects.filter(user=user).delete()
 
 
 def reset_second_factor(user: User, *, by: User) -> None:
@@ -304,6 +333,7 @@ def reset_second_factor(user: User, *, by: User) -> None:
     Raises Forbidden without ``accounts.reset_second_factor`` over the user. Side effects: the
     user's devices and recovery codes deleted; audit ``accounts.second_factor_reset`` (ADMIN).
     """
+    _refuse_self(user, by, _("不能重置自己的双因素认证，请由另一位系统管理员操作。"))
     if not users_in_jurisdiction(by, "accounts.reset_second_factor").filter(pk=user.pk).exists():
         raise Forbidden(_("该用户不在您的管辖范围内，或您无权重置其双因素认证。"))
     _delete_devices(user)
@@ -373,6 +403,30 @@ def revoke_token(token: ApiToken, *, by: User) -> ApiToken:
     return token
 
 
+def revoke_all_tokens(user: User, *, by: User | None, reason: str) -> int:
+    """Revoke every usable API token of ``user``: a token must not outlive the password or
+    the account it was issued under. ``reason`` is ``password_changed``, ``password_reset``,
+    ``password_set`` or ``deactivated``.
+
+    Returns how many were revoked. Side effects: audit ``accounts.tokens_revoked`` (one row
+    naming the tokens), unless there were none.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        tokens = list(ApiToken.objects.select_for_update().filter(user=user).usable(now))
+        if not tokens:
+            return 0
+        ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=now, revoked_by=by)
+        record(
+            "accounts.tokens_revoked",
+            category=Category.AUTH if by is not None and by.pk == user.pk else Category.ADMIN,
+            target=user,
+            actor=by,
+            detail={"reason": reason, "count": len(tokens), "tokens": [t.prefix for t in tokens]},
+        )
+    return len(tokens)
+
+
 class AccountLocked(DomainError):
     """429: too many failed logins for this account or address; says when to retry."""
 
@@ -430,7 +484,7 @@ def issue_token_for_credentials(
     if password_expired(user):
         from gongzhi.accounts.middleware import password_expired_message
 
-        raise Forbidden(password_expired_message(), code="password_expired")
+        raise Forbidden(password_expired_message(user), code="password_expired")
     AxesProxyHandler.reset_attempts(username=user.get_username())
     return issue_token(user, name=name)
 
@@ -460,3 +514,249 @@ def unlock(*, username: str | None = None, ip_address: str | None = None, by: Us
         detail={"username": username or "", "ip": ip_address or "", "records": count},
     )
     return count
+
+
+# --- Account administration (the system administrator) -------------------------------------
+#
+# Separation of admin duties: the system administrator creates accounts, gives and takes
+# roles, deactivates accounts and resets passwords and second factors, within the areas where
+# they hold the permission, and never on their own account (that would let one person raise
+# or keep their own power unchecked). Every change writes an ADMIN audit row.
+
+
+def _refuse_self(user: User, by: User | None, message: str) -> None:
+    if by is not None and user.pk == by.pk:
+        raise Forbidden(message, code="own_account")
+
+
+def _check_manages(user: User, by: User | None, perm: str) -> None:
+    """``by`` (None: the ``gongzhi`` command line, trusted) may act on ``user``'s account."""
+    from gongzhi.accounts.queries import manageable_users
+
+    if by is None:
+        return
+    if not manageable_users(by, perm).filter(pk=user.pk).exists():
+        raise Forbidden(_("该账号不在您的管辖范围内（或还在其他区域担任角色），您无权管理。"), code="outside")
+
+
+def _check_area(area: Area, by: User | None, perm: str) -> None:
+    if by is None or by.is_superuser:
+        return
+    if not Area.objects.visible_to(by, perm).filter(pk=area.pk).exists():
+        raise Forbidden(
+            _("您不能在“%(area)s”分配或收回角色：它不在您的管辖范围内。") % {"area": area.name},
+            code="outside",
+        )
+
+
+def _validated_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="password", code="weak_password") from exc
+
+
+def create_account(
+    username: str,
+    *,
+    password: str,
+    role: str,
+    area: Area,
+    display_name: str = "",
+    by: User | None = None,
+    must_change_password: bool = True,
+    actor_name: str = "",
+) -> User:
+    """Create a login holding one role over one area: the 账号管理 page and ``gongzhi adduser``.
+
+    The password is checked against the password rules; with ``must_change_password`` (the
+    page always) the user must change it at the first login (``password_must_change``).
+    Raises Forbidden when ``by`` may not give roles in ``area``, DomainError when the
+    username is taken, the password weak or the role/area pair not allowed. Side effects:
+    audit ``accounts.user_created`` (ADMIN).
+    """
+    username = (username or "").strip()
+    if not username:
+        raise DomainError(_("请填写用户名。"), field="username")
+    try:
+        User.username_validator(username)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="username") from exc
+    if by is not None and not by.has_perm("accounts.add_user"):
+        raise Forbidden(_("您无权创建账号。"))
+    _check_area(area, by, "accounts.add_roleassignment")
+    with transaction.atomic():
+        user = create_user(
+            username, password=password, role=role, area=area, display_name=display_name, by=by
+        )
+        if must_change_password:
+            User.objects.filter(pk=user.pk).update(password_changed_at=None)
+            user.password_changed_at = None
+        record(
+            "accounts.user_created",
+            category=Category.ADMIN,
+            target=user,
+            actor=by,
+            actor_name=actor_name,
+            detail={
+                "username": user.username,
+                "role": role,
+                "area": area.code,
+                "must_change_password": must_change_password,
+            },
+        )
+    return user
+
+
+def grant_role(user: User, *, role: str, area: Area, by: User) -> RoleAssignment:
+    """The system administrator gives ``user`` a role over ``area`` (``assign_role``'s level
+    rules apply). Nobody grants roles to themselves.
+
+    Raises Forbidden (own account, user or area outside the jurisdiction), DomainError (the
+    role/area rule, or the role already held). Side effects: audit ``accounts.role_granted``.
+    """
+    _refuse_self(user, by, _("不能给自己分配角色，请由另一位系统管理员操作。"))
+    if not by.has_perm("accounts.add_roleassignment"):
+        raise Forbidden(_("您无权分配角色。"))
+    _check_manages(user, by, "accounts.add_roleassignment")
+    _check_area(area, by, "accounts.add_roleassignment")
+    if RoleAssignment.objects.filter(user=user, role=role, area=area).exists():
+        raise DomainError(_("该用户在此区域已拥有这个角色。"), field="role", code="duplicate")
+    with transaction.atomic():
+        assignment = assign_role(user, role=role, area=area, by=by)
+        record(
+            "accounts.role_granted",
+            category=Category.ADMIN,
+            target=user,
+            actor=by,
+            detail={"role": role, "area": area.code},
+        )
+    return assignment
+
+
+def revoke_role(assignment: RoleAssignment, *, by: User) -> None:
+    """The system administrator takes a role away (the row is deleted; the audit log and the
+    change history keep it). A system administrator cannot take away their own sysadmin role,
+    and an account keeps at least one role (deactivate it instead), so that it stays in a
+    jurisdiction someone manages.
+
+    Raises Forbidden or DomainError. Side effects: audit ``accounts.role_revoked``; a user
+    left without an admin-site role loses ``is_staff``.
+    """
+    user = assignment.user
+    if assignment.role == Role.SYSADMIN:
+        _refuse_self(user, by, _("不能收回自己的系统管理员角色，请由另一位系统管理员操作。"))
+    if not by.has_perm("accounts.delete_roleassignment"):
+        raise Forbidden(_("您无权收回角色。"))
+    _check_manages(user, by, "accounts.delete_roleassignment")
+    _check_area(assignment.area, by, "accounts.delete_roleassignment")
+    if not RoleAssignment.objects.filter(user=user).exclude(pk=assignment.pk).exists():
+        raise DomainError(
+            _("这是该账号唯一的角色。账号至少保留一个角色；如不再使用，请停用账号。"), code="last_role"
+        )
+    with transaction.atomic():
+        role, area_code = assignment.role, assignment.area.code
+        assignment.delete()
+        if (
+            user.is_staff
+            and not user.is_superuser
+            and not RoleAssignment.objects.filter(user=user, role__in=ADMIN_SITE_ROLES).exists()
+        ):
+            user.is_staff = False
+            user.save(update_fields=["is_staff"])
+        record(
+            "accounts.role_revoked",
+            category=Category.ADMIN,
+            target=user,
+            actor=by,
+            detail={"role": role, "area": area_code},
+        )
+    forget_assignments(user)
+
+
+def end_sessions(user: User) -> int:
+    """Delete the user's stored login sessions (database sessions). An inactive user's session
+    would be refused anyway (``ModelBackend.get_user``); this also frees the rows."""
+    from importlib import import_module
+
+    engine = import_module(settings.SESSION_ENGINE)
+    store = engine.SessionStore
+    if not hasattr(store, "get_model_class"):
+        return 0
+    model = store.get_model_class()
+    ended = []
+    for session in model.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            ended.append(session.pk)
+    return model.objects.filter(pk__in=ended).delete()[0]
+
+
+def deactivate_user(user: User, *, by: User) -> None:
+    """Stop an account from signing in (someone left): its API tokens are revoked and its
+    sessions end; the account and its history stay. Nobody deactivates themselves.
+
+    Side effects: ``is_active`` False; ``revoke_all_tokens``; ``end_sessions``; audit
+    ``accounts.user_deactivated``.
+    """
+    _refuse_self(user, by, _("不能停用自己的账号。"))
+    if not by.has_perm("accounts.change_user"):
+        raise Forbidden(_("您无权停用账号。"))
+    _check_manages(user, by, "accounts.change_user")
+    if user.is_superuser and not by.is_superuser:
+        raise Forbidden(_("超级用户只能由超级用户管理。"))
+    with transaction.atomic():
+        if user.is_active:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+        revoked = revoke_all_tokens(user, by=by, reason="deactivated")
+        sessions = end_sessions(user)
+        record(
+            "accounts.user_deactivated",
+            category=Category.ADMIN,
+            target=user,
+            actor=by,
+            detail={"tokens_revoked": revoked, "sessions_ended": sessions},
+        )
+
+
+def reactivate_user(user: User, *, by: User) -> None:
+    """Let a deactivated account sign in again (its old tokens stay revoked).
+    Side effects: audit ``accounts.user_reactivated``."""
+    _refuse_self(user, by, _("不能操作自己的账号状态。"))
+    if not by.has_perm("accounts.change_user"):
+        raise Forbidden(_("您无权启用账号。"))
+    _check_manages(user, by, "accounts.change_user")
+    with transaction.atomic():
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        record("accounts.user_reactivated", category=Category.ADMIN, target=user, actor=by)
+
+
+def reset_password(user: User, *, password: str, by: User) -> None:
+    """Set a temporary password (the user forgot theirs) that must be changed at the next
+    login. The user's API tokens are revoked and sessions end. Nobody resets their own
+    password here: they change it with the current one.
+
+    Raises Forbidden or DomainError (password rules). Side effects: audit
+    ``accounts.password_reset``.
+    """
+    _refuse_self(user, by, _("请在“我的安全设置”中修改自己的密码。"))
+    if not by.has_perm("accounts.change_user"):
+        raise Forbidden(_("您无权重置密码。"))
+    _check_manages(user, by, "accounts.change_user")
+    if user.is_superuser and not by.is_superuser:
+        raise Forbidden(_("超级用户只能由超级用户管理。"))
+    _validated_password(password, user)
+    with transaction.atomic():
+        revoked = revoke_all_tokens(user, by=by, reason="password_reset")
+        user.set_password(password)
+        user.password_changed_at = None  # must be changed at the next login
+        user.save(update_fields=["password", "password_changed_at"])
+        sessions = end_sessions(user)
+        record(
+            "accounts.password_reset",
+            category=Category.ADMIN,
+            target=user,
+            actor=by,
+            detail={"tokens_revoked": revoked, "sessions_ended": sessions},
+        )

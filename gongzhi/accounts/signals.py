@@ -85,3 +85,17 @@ def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs
         request=request,
         detail={"username": username or "", "ip": ip_address or "", "failures": failures},
     )
+
+
+def on_user_saved(sender, instance, created, **kwargs) -> None:
+    """A password set outside the accounts services (the Django admin, ``changepassword``)
+    also revokes the user's API tokens; the services revoke them before saving, with their
+    own reason, so this finds none left."""
+    if not getattr(instance, "_password_set", False):
+        return
+    instance._password_set = False
+    if created:
+        return
+    from gongzhi.accounts.services import revoke_all_tokens
+
+    revoke_all_tokens(instance, by=None, reason="password_set")

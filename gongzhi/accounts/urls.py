@@ -15,5 +15,6 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("locks/", views.locks, name="locks"),
     path("users/", views.users, name="users"),
+    path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_security, name="user_security"),
 ]

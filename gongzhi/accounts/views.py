@@ -14,8 +14,9 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,16 +25,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gongzhi.accounts import services
-from gongzhi.accounts.forms import CodeForm, EnrolForm, PasswordChangeForm, TokenForm
+from gongzhi.accounts.forms import (
+    CodeForm,
+    CreateAccountForm,
+    EnrolForm,
+    PasswordChangeForm,
+    ResetPasswordForm,
+    RoleForm,
+    TokenForm,
+)
 from gongzhi.accounts.middleware import IDLE_ENDED_KEY
-from gongzhi.accounts.models import ApiToken, User
-from gongzhi.accounts.queries import current_locks, users_in_jurisdiction
+from gongzhi.accounts.models import ApiToken, AuthenticatorDevice, RecoveryCodeDevice, RoleAssignment, User
+from gongzhi.accounts.queries import current_locks, manageable_users, users_in_jurisdiction
 from gongzhi.accounts.signals import HAS_DEVICE_KEY
-from gongzhi.core.exceptions import DomainError
+from gongzhi.areas.models import Area
+from gongzhi.core.exceptions import DomainError, Forbidden
 
 
 def _next_url(request: HttpRequest, default: str = "home") -> str:
@@ -82,7 +90,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         device = services.verify_second_factor(request.user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
-            if isinstance(device, StaticDevice):
+            if isinstance(device, RecoveryCodeDevice):
                 messages.warning(
                     request,
                     _("您使用了一个恢复码，还剩 %(n)s 个。用完前请在“我的安全设置”中重新生成。")
@@ -95,13 +103,13 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
 
 
-def _qr_svg(device: TOTPDevice) -> str:
+def _qr_svg(device: AuthenticatorDevice) -> str:
     return segno.make(device.config_url, error="m").svg_inline(
         scale=5, dark="#1b1b1b", title=_("扫码添加验证器")
     )
 
 
-def _secret_text(device: TOTPDevice) -> str:
+def _secret_text(device: AuthenticatorDevice) -> str:
     import base64
 
     secret = base64.b32encode(device.bin_key).decode()
@@ -169,6 +177,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "expired": expired,
+            "must_change": services.password_must_change(user),
             "expires_at": services.password_expires_at(user),
             "next": _next_url(request, "accounts:security"),
         },
@@ -292,13 +301,21 @@ def _may_manage(user) -> bool:
     return user.has_perm("accounts.reset_second_factor") or user.has_perm("accounts.view_apitoken")
 
 
+def _refuse_unless_manager(request: HttpRequest) -> None:
+    if not _may_manage(request.user):
+        raise PermissionDenied
+
+
+def _role_areas(user):
+    """Areas where ``user`` may give roles, for the role pickers."""
+    return Area.objects.visible_to(user, "accounts.add_roleassignment").order_by("path")
+
+
 @login_required
 def users(request: HttpRequest) -> HttpResponse:
-    """账号安全: users of the jurisdiction with their second factor and tokens."""
-    if not _may_manage(request.user):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
+    """账号管理: users of the jurisdiction with their roles, state, second factor and locks.
+    No ID number or phone appears here (the system administrator sees no personal data)."""
+    _refuse_unless_manager(request)
     perm = (
         "accounts.reset_second_factor"
         if request.user.has_perm("accounts.reset_second_factor")
@@ -308,51 +325,170 @@ def users(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         rows = rows.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    state = request.GET.get("state", "")
+    if state in ("active", "inactive"):
+        rows = rows.filter(is_active=state == "active")
     now = timezone.now()
-    rows = rows.annotate(
-        has_totp=Count("totpdevice", filter=Q(totpdevice__confirmed=True), distinct=True),
-        active_tokens=Count(
-            "api_tokens",
-            filter=Q(api_tokens__revoked_at__isnull=True, api_tokens__expires_at__gt=now),
-            distinct=True,
-        ),
-    ).order_by("username")
+    rows = (
+        rows.annotate(
+            has_totp=Count(
+                "authenticatordevice", filter=Q(authenticatordevice__confirmed=True), distinct=True
+            ),
+            active_tokens=Count(
+                "api_tokens",
+                filter=Q(api_tokens__revoked_at__isnull=True, api_tokens__expires_at__gt=now),
+                distinct=True,
+            ),
+        )
+        .prefetch_related(
+            Prefetch("role_assignments", queryset=RoleAssignment.objects.select_related("area"))
+        )
+        .order_by("username")
+    )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/users.html", {"page": page, "q": query})
+    locked = {lock.value for lock in current_locks() if lock.kind == "username"}
+    for row in page:
+        row.locked = row.username in locked
+    return render(request, "accounts/users.html", {"page": page, "q": query, "state": state})
+
+
+@login_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    """新建账号: username, name, one role over one area and a temporary password that the
+    user must change at the first login."""
+    if not request.user.has_perm("accounts.add_user"):
+        raise PermissionDenied
+    form = CreateAccountForm(request.POST or None, areas=_role_areas(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.create_account(
+                data["username"],
+                password=data["password1"],
+                role=data["role"],
+                area=data["area"],
+                display_name=data["display_name"],
+                by=request.user,
+            )
+        except DomainError as exc:
+            field = {"password": "password1"}.get(exc.field, exc.field)
+            form.add_error(field if field in form.fields else None, str(exc.message))
+        else:
+            messages.success(
+                request,
+                _("已创建账号 %(username)s。请把临时密码当面或另行告知本人，首次登录时必须修改。")
+                % {"username": user.username},
+            )
+            return redirect("accounts:user_security", pk=user.pk)
+    return render(request, "accounts/user_create.html", {"form": form})
+
+
+def _user_action(request: HttpRequest, target: User) -> tuple[str, object]:
+    """Run one POSTed action on ``target``; returns the message and the form to show again
+    (a form with errors) or None."""
+    action = request.POST.get("action", "")
+    by = request.user
+    if action == "reset_2fa":
+        services.reset_second_factor(target, by=by)
+        return _("已重置 %(user)s 的双因素认证，其下次登录时需重新登记。") % {"user": target}, None
+    if action == "deactivate":
+        services.deactivate_user(target, by=by)
+        return _("已停用账号 %(user)s：其 API 令牌已吊销，登录会话已结束。") % {"user": target}, None
+    if action == "reactivate":
+        services.reactivate_user(target, by=by)
+        return _("已重新启用账号 %(user)s。") % {"user": target}, None
+    if action == "reset_password":
+        form = ResetPasswordForm(request.POST)
+        if not form.is_valid():
+            return "", form
+        try:
+            services.reset_password(target, password=form.cleaned_data["password1"], by=by)
+        except DomainError as exc:
+            if exc.code == "weak_password":
+                form.add_error("password1", str(exc.message))
+                return "", form
+            raise
+        return _("已重置 %(user)s 的密码；其 API 令牌已吊销，下次登录时必须修改密码。") % {
+            "user": target
+        }, None
+    if action == "grant_role":
+        form = RoleForm(request.POST, areas=_role_areas(by))
+        if not form.is_valid():
+            return "", form
+        data = form.cleaned_data
+        try:
+            services.grant_role(target, role=data["role"], area=data["area"], by=by)
+        except DomainError as exc:
+            if isinstance(exc, Forbidden):
+                raise
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            return "", form
+        return _("已分配角色。"), None
+    if action == "revoke_role":
+        assignment = RoleAssignment.objects.filter(
+            user=target, pk=request.POST.get("assignment") or 0
+        ).first()
+        if assignment is None:
+            raise DomainError(_("该角色已不存在，请刷新页面。"))
+        services.revoke_role(assignment, by=by)
+        return _("已收回角色“%(role)s @ %(area)s”。") % {
+            "role": assignment.get_role_display(),
+            "area": assignment.area.name,
+        }, None
+    raise DomainError(_("未知操作，请通过页面上的按钮操作。"))
 
 
 @login_required
 def user_security(request: HttpRequest, pk: int) -> HttpResponse:
-    """One user's second factor and API tokens, for the system administrator."""
-    if not _may_manage(request.user):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
+    """One account for the system administrator: roles, state, password, second factor and
+    API tokens, with the actions on each."""
+    _refuse_unless_manager(request)
     target = get_object_or_404(
         users_in_jurisdiction(request.user, "accounts.reset_second_factor")
         | users_in_jurisdiction(request.user, "accounts.view_apitoken"),
         pk=pk,
     )
-    if request.method == "POST" and request.POST.get("action") == "reset_2fa":
+    forms_shown: dict = {}
+    if request.method == "POST":
         try:
-            services.reset_second_factor(target, by=request.user)
+            message, form = _user_action(request, target)
         except DomainError as exc:
             messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("已重置 %(user)s 的双因素认证。") % {"user": target})
-        return redirect("accounts:user_security", pk=target.pk)
+            return redirect("accounts:user_security", pk=target.pk)
+        if form is None:
+            messages.success(request, message)
+            return redirect("accounts:user_security", pk=target.pk)
+        forms_shown[request.POST["action"]] = form
+        target.refresh_from_db()
+    own = target.pk == request.user.pk
+    may_change = (
+        not own
+        and request.user.has_perm("accounts.change_user")
+        and manageable_users(request.user, "accounts.change_user").filter(pk=target.pk).exists()
+    )
+    roles = list(target.role_assignments.select_related("area").order_by("area__path", "role"))
+    may_revoke = may_change and request.user.has_perm("accounts.delete_roleassignment") and len(roles) > 1
     tokens = ApiToken.objects.visible_to(request.user).filter(user=target).order_by("-created_at")[:100]
     return render(
         request,
         "accounts/user_security.html",
         {
             "target": target,
+            "own": own,
+            "roles": roles,
             "has_2fa": services.has_second_factor(target),
             "requires_2fa": services.requires_second_factor(target),
+            "must_change": services.password_must_change(target),
             "expires_at": services.password_expires_at(target),
             "tokens": tokens,
             "locks": current_locks(username=target.username),
-            "may_reset": request.user.has_perm("accounts.reset_second_factor"),
+            "may_reset": not own and request.user.has_perm("accounts.reset_second_factor"),
             "may_revoke": request.user.has_perm("accounts.delete_apitoken"),
+            "may_change": may_change,
+            "may_revoke_role": may_revoke,
+            "may_grant": may_change and request.user.has_perm("accounts.add_roleassignment"),
+            "role_form": forms_shown.get("grant_role") or RoleForm(areas=_role_areas(request.user)),
+            "password_form": forms_shown.get("reset_password") or ResetPasswordForm(),
+            "open_form": next(iter(forms_shown), ""),
         },
     )

@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import ExpressionWrapper, F, FloatField, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +47,7 @@ from gongzhi.cases.models import (
     Case,
     CaseCategory,
     CaseEvent,
+    CasePhoto,
     CategoryTimeLimit,
     HandlingUnit,
     IdempotencyKey,
@@ -87,9 +90,16 @@ def _set_stage_clock(case: Case, now: datetime.datetime, calendar: WorkCalendar)
 def _close_deadline(case: Case, now: datetime.datetime, calendar: WorkCalendar) -> datetime.datetime:
     """By when the case must be closed (按期结案), counted from ``now`` at the current level:
     dispatch + accept + handle + verify limits."""
+    stages = (Stage.DISPATCH, Stage.ACCEPT, Stage.HANDLE, Stage.VERIFY)
+    # ``stage_hours`` for the four stages in one query; the lowest id wins, as there.
+    overrides = dict(
+        CategoryTimeLimit.objects.filter(category=case.category, level=case.level, stage__in=stages)
+        .order_by("-pk")
+        .values_list("stage", "hours")
+    )
     hours = sum(
-        stage_hours(case.category, stage, case.level)
-        for stage in (Stage.DISPATCH, Stage.ACCEPT, Stage.HANDLE, Stage.VERIFY)
+        float(overrides[stage]) if stage in overrides else case.category.stage_hours(stage)
+        for stage in stages
     )
     return calendar.add_working_hours(now, hours)
 
@@ -252,7 +262,9 @@ def report_case(
             data=data or {},
             created_at=now,
         )
-        _store(processed, case=case, event=event, phase=PhotoPhase.REPORT, by=case.reporter)
+        stored = _store(processed, case=case, event=event, phase=PhotoPhase.REPORT, by=case.reporter)
+        # The rows just written, for an answer built without reading them back (api create).
+        case.report_event, event.stored_photos = event, stored
         notify(
             _dispatchers(case),
             verb="case_reported",
@@ -263,11 +275,15 @@ def report_case(
     return case
 
 
-def _store(processed: list[ProcessedPhoto], *, case: Case, event: CaseEvent, phase: str, by: Any) -> None:
-    for photo in processed:
+def _store(
+    processed: list[ProcessedPhoto], *, case: Case, event: CaseEvent, phase: str, by: Any
+) -> list[CasePhoto]:
+    return [
         store_photo(
             photo, case=case, event=event, phase=phase, uploaded_by=by if getattr(by, "pk", None) else None
         )
+        for photo in processed
+    ]
 
 
 def case_url(case: Case) -> str:
@@ -291,6 +307,31 @@ def _dispatchers(case: Case) -> list[int]:
         .values_list("user_id", flat=True)
         .distinct()
     )
+
+
+def dispatchers_by_area(areas: Iterable[Area]) -> dict[int, list[int]]:
+    """``_dispatchers`` for the cases of many responsible areas in one query (the sweep's
+    chunks): area id → the users who may dispatch there."""
+    from gongzhi.accounts.models import RoleAssignment
+    from gongzhi.accounts.roles import ROLE_PERMISSIONS
+
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if "cases.dispatch_case" in perms]
+    codes_of = {area.pk: area.path.strip("/").split("/") for area in areas}
+    wanted = {code for codes in codes_of.values() for code in codes}
+    if not wanted:
+        return {}
+    holders: dict[str, set[int]] = {}
+    for code, user_id in (
+        RoleAssignment.objects.active()
+        .filter(role__in=roles, area__code__in=wanted)
+        .values_list("area__code", "user_id")
+        .distinct()
+    ):
+        holders.setdefault(code, set()).add(user_id)
+    return {
+        pk: sorted({user for code in codes for user in holders.get(code, ())})
+        for pk, codes in codes_of.items()
+    }
 
 
 def _unit_members(case: Case) -> list[int]:
@@ -925,6 +966,9 @@ def merge_case(case: Case, *, into: Case, by: Any, note: str = "", **kw: Any) ->
 # Duplicates, campaigns, idempotency
 
 
+DUPLICATE_LIMIT = 10
+
+
 def possible_duplicates(
     *,
     category: CaseCategory,
@@ -932,21 +976,39 @@ def possible_duplicates(
     lng: float | None,
     exclude: Case | None = None,
     radius_m: float | None = None,
-):
-    """Open cases of the same category within the configured distance, nearest first."""
+    among: QuerySet[Case] | None = None,
+    limit: int = DUPLICATE_LIMIT,
+) -> list[Case]:
+    """The nearest ``limit`` open cases of the same category within the configured distance,
+    nearest first (``among``: only these, e.g. the cases a caller may see).
+
+    Capped on purpose: a reporter or dispatcher acts on the closest few (the same pothole
+    reported again), while listing every open case of a busy spot — up to 200 before — made
+    each report slow (bench R1) without helping anyone decide. The database does the work: a
+    bounding box on the ``(lat, lng)`` index, ordered by the planar distance (exact enough at
+    this scale to rank), LIMIT a few more than asked; the exact great-circle distance then
+    drops the box's corners beyond the radius.
+    """
     if lat is None or lng is None:
         return []
     radius = radius_m if radius_m is not None else settings.GONGZHI_DUPLICATE_RADIUS_M
     min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
-    candidates = Case.objects.open().filter(
-        category=category, lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng)
+    candidates = (
+        (among if among is not None else Case.objects.all())
+        .open()
+        .filter(category=category, lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng))
     )
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    scored = [
-        (distance_m(lat, lng, c.lat, c.lng), c) for c in candidates.select_related("category", "grid")[:200]
-    ]
-    return [c for d, c in sorted(scored, key=lambda x: x[0]) if d <= radius]
+    # Squared planar distance in degrees, a degree of longitude shrunk by cos(latitude).
+    shrink = math.cos(math.radians(lat)) ** 2
+    planar = (F("lat") - lat) * (F("lat") - lat) + (F("lng") - lng) * (F("lng") - lng) * shrink
+    rows = (
+        candidates.select_related("category", "grid")
+        .annotate(planar_distance=ExpressionWrapper(planar, output_field=FloatField()))
+        .order_by("planar_distance", "-reported_at", "pk")[:limit]
+    )
+    return [c for c in rows if distance_m(lat, lng, c.lat, c.lng) <= radius]
 
 
 def create_campaign(
@@ -1033,10 +1095,20 @@ def request_fingerprint(payload: dict[str, Any]) -> str:
 
 
 def create_idempotently(
-    *, scope: str, key: str | None, payload: dict[str, Any], create: Callable[[], Case]
+    *,
+    scope: str,
+    key: str | None,
+    payload: dict[str, Any],
+    create: Callable[[], Case],
+    claimed: bool = False,
 ) -> tuple[Case, bool]:
     """Run ``create`` once per (scope, key). Returns (case, created). The same key with a
-    different payload raises DomainError (422). Without a key, always creates."""
+    different payload raises DomainError (422). Without a key, always creates.
+
+    ``claimed``: the caller already holds this key in the request-level layer
+    (``core.idempotency``, which answers replays and refuses other bodies before we get here),
+    so the look-up first is skipped; the unique insert still catches the one case that layer
+    lets through (its record expired, ours never does) and answers with the first case."""
     if not key:
         return create(), True
     if len(key) > 128:
@@ -1056,7 +1128,7 @@ def create_idempotently(
             raise err
         return row.case, False
 
-    found = existing()
+    found = None if claimed else existing()
     if found:
         return found
     try:

@@ -18,13 +18,20 @@ Finding the cases never scans the table: each pass filters on exactly the predic
 partial index (``cases_open_stage_deadline``/``cases_open_yellow_at``: open statuses, clock
 running) plus the deadline, and walks it in deadline order, in batches.
 
-Idempotent and safe with two sweepers at once: every case is handled in its own transaction,
-locked with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (a case another sweeper — or a
-person's transition — holds is left for the next run), the condition is checked again after
-locking, and the warning is written with a conditional ``UPDATE … WHERE warning < X`` whose
-row count decides whether this sweeper writes the event and the notification. Notifications
-carry the key ``case:<id>:warn:<level>:<deadline>``, so even a retried task never sends the
-same warning twice.
+Idempotent and safe with two sweepers at once, and batched so that its cost per overdue case
+stays small (bench "sweep", issue 9: one transaction per case made 25 000 overdue cases take
+longer than the beat interval). The cases are taken a chunk at a time (``CHUNK_SIZE``, in id
+order), each chunk in one transaction: locked with ``SELECT … FOR UPDATE SKIP LOCKED`` on
+PostgreSQL (a case another sweeper — or a person's transition — holds is left for the next
+run), the pass's condition checked again in that same locking query, the warning written with
+one ``UPDATE … WHERE warning < X`` for the locked rows, their events in one insert with their
+audit rows (``audit.record_many``: ``bulk_create`` sends no ``post_save``), and the
+notifications of the whole chunk in one insert after the commit. Who to notify is looked up
+once per area, unit or grid of the chunk. Notifications carry the key
+``case:<id>:warn:<level>:<deadline>``, so even a retried task never sends the same warning
+twice. Escalations go through ``escalate_case`` case by case (its rules are the person's
+ones), each in a savepoint inside its chunk's transaction, so one refused case does not undo
+the others.
 """
 
 from __future__ import annotations
@@ -40,6 +47,11 @@ from django.db.models import F, Lookup, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.models import RoleAssignment
+from gongzhi.accounts.roles import Role
+from gongzhi.audit.choices import Category
+from gongzhi.audit.receivers import _transition_detail
+from gongzhi.audit.services import record_many
 from gongzhi.cases.choices import (
     ALLOWED_TRANSITIONS,
     OPEN_STATUSES,
@@ -49,20 +61,27 @@ from gongzhi.cases.choices import (
     Stage,
     Warning,
 )
-from gongzhi.cases.models import Case, CaseEvent
+from gongzhi.cases.models import Case, CaseEvent, HandlingUnit
 from gongzhi.cases.services import (
     _dispatchers,
     _grid_verifiers,
     _unit_members,
     case_url,
+    dispatchers_by_area,
     escalate_case,
 )
 from gongzhi.core.exceptions import DomainError
-from gongzhi.notifications.services import notify
+from gongzhi.notifications.models import Notification
+from gongzhi.notifications.services import email_enabled, notify
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+# Cases per transaction: big enough that commits stop dominating, small enough that a person
+# acting on one of them waits at most a moment (the sweep skips what people hold, not vice
+# versa). Escalations do much more per case, so fewer of them share a transaction.
+CHUNK_SIZE = 200
+ESCALATION_CHUNK_SIZE = 50
 
 # Statuses escalate_case accepts that also run a clock (a deferred case has none).
 ESCALATABLE = tuple(s for s in ALLOWED_TRANSITIONS[CaseAction.ESCALATE][0] if s in OPEN_STATUSES)
@@ -162,14 +181,26 @@ def _walk(queryset: QuerySet[Case], deadline: str) -> Iterator[int]:
         last = rows[-1]
 
 
-def _lock(queryset: QuerySet[Case], pk: int) -> Case | None:
-    """The case, locked for this transaction, if it still matches ``queryset``; None if it no
-    longer does or another transaction holds it (PostgreSQL: ``SKIP LOCKED``). SQLite takes
-    the database write lock at BEGIN (IMMEDIATE transactions), which serializes sweepers."""
-    rows = queryset.filter(pk=pk)
+def _chunks(pks: Iterator[int], size: int) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    for pk in pks:
+        chunk.append(pk)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _lock(queryset: QuerySet[Case], pks: list[int]) -> list[Case]:
+    """Those of the cases that still match ``queryset``, locked for this transaction, in id
+    order; a case another transaction holds is left out (PostgreSQL: ``SKIP LOCKED``). SQLite
+    takes the database write lock at BEGIN (IMMEDIATE transactions), which serializes
+    sweepers."""
+    rows = queryset.filter(pk__in=pks)
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True, of=("self",))
-    return rows.select_related("category", "responsible_area", "grid").first()
+    return list(rows.select_related("category", "responsible_area", "grid").order_by("pk"))
 
 
 def _stage_label(case: Case) -> str:
@@ -177,15 +208,67 @@ def _stage_label(case: Case) -> str:
     return str(Stage(stage).label) if stage else ""
 
 
+_UNIT_STAGES = (Stage.ACCEPT, Stage.HANDLE)
+
+
+class _Recipients:
+    """Who to notify about the cases of one chunk, each look-up done once per responsible
+    area, handling unit or grid (cases of a chunk share them)."""
+
+    def __init__(self, cases: list[Case] = ()) -> None:
+        # Everybody who dispatches in the chunk's areas in one query: most chunks touch many.
+        areas = {c.responsible_area_id: c.responsible_area for c in cases}
+        self._dispatchers: dict[int, list[int]] = dispatchers_by_area(areas.values()) if areas else {}
+        self._units: dict[int, list[int]] = {}
+        self._grids: dict[int, list[int]] = {}
+        stages = {c.pk: STATUS_STAGE.get(c.status) for c in cases}
+        units = {c.handling_unit_id for c in cases if c.handling_unit_id and stages[c.pk] in _UNIT_STAGES}
+        if units:  # ``_unit_members`` for all of them
+            self._units = {pk: [] for pk in units}
+            for unit_id, user_id in HandlingUnit.members.through.objects.filter(
+                handlingunit_id__in=units
+            ).values_list("handlingunit_id", "user_id"):
+                self._units[unit_id].append(user_id)
+        grids = {c.grid_id for c in cases if stages[c.pk] == Stage.VERIFY}
+        if grids:  # ``_grid_verifiers`` for all of them
+            self._grids = {pk: [] for pk in grids}
+            for grid_id, user_id in (
+                RoleAssignment.objects.active()
+                .filter(role=Role.GRID_MEMBER, area_id__in=grids)
+                .values_list("area_id", "user_id")
+            ):
+                self._grids[grid_id].append(user_id)
+
+    def dispatchers(self, case: Case) -> list[int]:
+        if case.responsible_area_id not in self._dispatchers:
+            self._dispatchers[case.responsible_area_id] = _dispatchers(case)
+        return self._dispatchers[case.responsible_area_id]
+
+    def unit_members(self, case: Case) -> list[int]:
+        if case.handling_unit_id is None:
+            return []
+        if case.handling_unit_id not in self._units:
+            self._units[case.handling_unit_id] = _unit_members(case)
+        return self._units[case.handling_unit_id]
+
+    def grid_verifiers(self, case: Case) -> list[int]:
+        if case.grid_id not in self._grids:
+            self._grids[case.grid_id] = _grid_verifiers(case)
+        return self._grids[case.grid_id]
+
+    def waiting_on(self, case: Case) -> list[int]:
+        """Who the current stage waits on: dispatchers to register and dispatch, the handling
+        unit to accept and handle, the reporter and the grid's members to verify."""
+        stage = STATUS_STAGE.get(case.status)
+        if stage in _UNIT_STAGES:
+            return self.unit_members(case) or self.dispatchers(case)
+        if stage == Stage.VERIFY:
+            return [r for r in (case.reporter_id, *self.grid_verifiers(case)) if r is not None]
+        return self.dispatchers(case)
+
+
 def _waiting_on(case: Case) -> list[int]:
-    """Who the current stage waits on: dispatchers to register and dispatch, the handling
-    unit to accept and handle, the reporter and the grid's members to verify."""
-    stage = STATUS_STAGE.get(case.status)
-    if stage in (Stage.ACCEPT, Stage.HANDLE):
-        return _unit_members(case) or _dispatchers(case)
-    if stage == Stage.VERIFY:
-        return [r for r in (case.reporter_id, *_grid_verifiers(case)) if r is not None]
-    return _dispatchers(case)
+    return _Recipients().waiting_on(case)
 
 
 def notification_key(case: Case, level: str, deadline: datetime.datetime) -> str:
@@ -193,13 +276,19 @@ def notification_key(case: Case, level: str, deadline: datetime.datetime) -> str
     return f"case:{case.pk}:warn:{level}:{local.isoformat(timespec='seconds')}"
 
 
-def _warn(case: Case, *, level: int, now: datetime.datetime) -> bool:
-    """Raise the case's warning to ``level`` if nobody did; write the event and notify.
-    Runs inside the caller's transaction, with the row locked."""
-    updated = Case.objects.filter(pk=case.pk, warning__lt=level).update(warning=level)
-    if not updated:
-        return False
-    case.warning = level
+@dataclass
+class _Warning:
+    """One case's warning: its event, and the notification to send after the commit."""
+
+    event: CaseEvent
+    recipients: list[int]
+    verb: str
+    text: str
+    url: str
+    key: str
+
+
+def _warning(case: Case, *, level: int, now: datetime.datetime, recipients: _Recipients) -> _Warning:
     deadline = case.stage_deadline
     local_deadline = timezone.localtime(deadline, timezone.get_default_timezone())
     values = {
@@ -212,13 +301,13 @@ def _warn(case: Case, *, level: int, now: datetime.datetime) -> bool:
         action, verb, key_level = CaseAction.WARN_RED, "case_overdue", "red"
         note = _("%(stage)s环节已超过期限（%(deadline)s）。") % values
         text = _("超期告警：事件 %(number)s %(category)s，%(stage)s期限 %(deadline)s 已过。") % values
-        recipients = sorted({*_waiting_on(case), *_dispatchers(case)})
+        to = sorted({*recipients.waiting_on(case), *recipients.dispatchers(case)})
     else:
         action, verb, key_level = CaseAction.WARN_YELLOW, "case_nearly_due", "yellow"
         note = _("%(stage)s环节即将到期（期限 %(deadline)s）。") % values
         text = _("临期预警：事件 %(number)s %(category)s，%(stage)s期限 %(deadline)s。") % values
-        recipients = _waiting_on(case)
-    CaseEvent.objects.create(
+        to = recipients.waiting_on(case)
+    event = CaseEvent(
         case=case,
         action=action,
         from_status=case.status,
@@ -230,55 +319,112 @@ def _warn(case: Case, *, level: int, now: datetime.datetime) -> bool:
         data={"deadline": deadline.isoformat(), "stage": STATUS_STAGE.get(case.status, "")},
         created_at=now,
     )
-    notify(
-        recipients, verb=verb, text=text, url=case_url(case), key=notification_key(case, key_level, deadline)
-    )
-    return True
+    key = notification_key(case, key_level, deadline)
+    return _Warning(event, to, verb, str(text), case_url(case), key)
+
+
+def _audit(events: list[CaseEvent]) -> None:
+    """The audit rows ``audit.receivers.case_event_saved`` writes for a saved event, for
+    events inserted in bulk (which sends no ``post_save``)."""
+    rows = [
+        {
+            "action": f"case.{event.action}",
+            "category": Category.TRANSITION,
+            "target": event.case,
+            "object_repr": event.case.number,
+            "actor": None,
+            "actor_name": event.actor_label,
+            "detail": _transition_detail(event, level=event.level),
+        }
+        for event in events
+    ]
+    record_many(rows)
+
+
+def _send(warnings: list[_Warning]) -> None:
+    """The chunk's notifications, once it commits: one insert for all of them (a recipient
+    already holding a key gets nothing new). Where notifications also go by email, each goes
+    through ``notify``, which mails only those who got a new row."""
+    if email_enabled():
+        for w in warnings:
+            notify(w.recipients, verb=w.verb, text=w.text, url=w.url, key=w.key)
+        return
+    rows = [
+        Notification(recipient_id=rid, verb=w.verb, text=w.text[:300], url=w.url, key=w.key)
+        for w in warnings
+        for rid in sorted(set(w.recipients))
+    ]
+    if rows:
+        transaction.on_commit(lambda: Notification.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+def _warn_chunk(queryset: QuerySet[Case], pks: list[int], level: int, now: datetime.datetime) -> int:
+    """Warn the cases of one chunk that still need it (inside the caller's transaction)."""
+    cases = _lock(queryset, pks)
+    if not cases:
+        return 0
+    # The rows are locked and were read with ``warning < level`` just now: all of them change.
+    Case.objects.filter(pk__in=[c.pk for c in cases], warning__lt=level).update(warning=level)
+    recipients = _Recipients(cases)
+    warnings = []
+    for case in cases:
+        case.warning = level
+        warnings.append(_warning(case, level=level, now=now, recipients=recipients))
+    events = CaseEvent.objects.bulk_create([w.event for w in warnings])
+    _audit(events)
+    _send(warnings)
+    return len(cases)
+
+
+def _warn(case: Case, *, level: int, now: datetime.datetime) -> bool:
+    """Raise one case's warning to ``level`` if nobody did; write the event and notify (the
+    chunked passes do the same for many cases at once)."""
+    return _warn_chunk(Case.objects.filter(pk=case.pk, warning__lt=level), [case.pk], level, now) == 1
 
 
 def _warn_pass(
     queryset: QuerySet[Case], deadline: str, level: int, now: datetime.datetime
 ) -> tuple[int, int]:
     changed = skipped = 0
-    for pk in _walk(queryset, deadline):
+    for pks in _chunks(_walk(queryset, deadline), CHUNK_SIZE):
         with transaction.atomic():
-            case = _lock(queryset, pk)
-            if case is not None and _warn(case, level=level, now=now):
-                changed += 1
-            else:
-                skipped += 1
+            warned = _warn_chunk(queryset, pks, level, now)
+        changed += warned
+        skipped += len(pks) - warned
     return changed, skipped
 
 
 def _escalate_pass(now: datetime.datetime, result: SweepResult) -> None:
     queryset = escalation_due_cases(now)
-    for pk in _walk(queryset, "stage_deadline"):
-        try:
-            with transaction.atomic():
-                case = _lock(queryset, pk)
-                if case is None:
-                    result.skipped += 1
-                    continue
-                escalate_case(
-                    case,
-                    by=None,
-                    note=_("%(stage)s环节超期未办理，系统自动上报上一级。") % {"stage": _stage_label(case)},
-                    automatic=True,
-                    now=now,
-                )
-                result.escalated += 1
-        except DomainError as error:
-            # One case's refusal (e.g. an area missing from the ladder) must not stop the
-            # sweep; it stays red and is retried on the next run.
-            logger.warning("sweep: case %s not escalated: %s", pk, error)
-            result.failed.append(pk)
+    for pks in _chunks(_walk(queryset, "stage_deadline"), ESCALATION_CHUNK_SIZE):
+        with transaction.atomic():
+            cases = _lock(queryset, pks)
+            result.skipped += len(pks) - len(cases)
+            for case in cases:
+                try:
+                    with transaction.atomic():  # a savepoint: a refusal undoes this case only
+                        escalate_case(
+                            case,
+                            by=None,
+                            note=_("%(stage)s环节超期未办理，系统自动上报上一级。")
+                            % {"stage": _stage_label(case)},
+                            automatic=True,
+                            now=now,
+                        )
+                    result.escalated += 1
+                except DomainError as error:
+                    # One case's refusal (e.g. an area missing from the ladder) must not stop
+                    # the sweep; it stays red and is retried on the next run.
+                    logger.warning("sweep: case %s not escalated: %s", case.pk, error)
+                    result.failed.append(case.pk)
 
 
 def sweep_cases(now: datetime.datetime | None = None) -> SweepResult:
     """Run the three passes once (see the module docstring). Returns what changed.
 
-    Side effects: ``warning`` on cases, ``WARN_RED``/``WARN_YELLOW``/``AUTO_ESCALATE`` events,
-    escalations (via ``escalate_case``), notifications after each case's commit.
+    Side effects: ``warning`` on cases, ``WARN_RED``/``WARN_YELLOW``/``AUTO_ESCALATE`` events
+    with their audit rows, escalations (via ``escalate_case``), notifications after each
+    chunk's commit.
     """
     now = now or timezone.now()
     result = SweepResult()

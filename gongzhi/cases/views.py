@@ -255,14 +255,11 @@ def _may_resolve_on_site(user: Any, case: Case) -> bool:
 
 
 def _duplicates(user: Any, case: Case) -> list[Case]:
-    """``services.possible_duplicates``, kept to the cases this user may see."""
-    found = services.possible_duplicates(category=case.category, lat=case.lat, lng=case.lng, exclude=case)
-    if not found:
-        return []
-    visible = set(
-        Case.objects.visible_to(user).filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True)
+    """``services.possible_duplicates``, kept to the cases this user may see (in the same query,
+    so the user still gets the nearest ones they may see)."""
+    return services.possible_duplicates(
+        category=case.category, lat=case.lat, lng=case.lng, exclude=case, among=Case.objects.visible_to(user)
     )
-    return [c for c in found if c.pk in visible]
 
 
 @login_required

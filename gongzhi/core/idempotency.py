@@ -114,6 +114,30 @@ def _replay(record: IdempotencyRecord, digest: str, replay_status: int | None) -
     return response
 
 
+def _claim(scope: str, endpoint: str, key: str, digest: str) -> IdempotencyRecord:
+    """Insert this request's key row; a saved row means the request is ours to run. If the key
+    is taken, the row that holds it, unsaved (``pk`` cleared) when it is a live answer to
+    replay. An expired row no longer counts: it is deleted and the key claimed afresh. Other
+    expired rows are left to ``purge_expired`` (the periodic sweep), not deleted per request."""
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    scope=scope, endpoint=endpoint, key=key, fingerprint=digest
+                )
+        except IntegrityError:
+            # Another request with this key committed first (we waited for it).
+            held = IdempotencyRecord.objects.filter(scope=scope, endpoint=endpoint, key=key).first()
+            if held is None:  # it was purged meanwhile: try again
+                continue
+            if held.created_at >= timezone.now() - ttl():
+                held.pk = None
+                return held
+            IdempotencyRecord.objects.filter(pk=held.pk).delete()
+    # Twice taken and gone again: only a racing purge does that; let the client retry.
+    raise DomainError(_("请求冲突，请稍后重试。"), field=HEADER)
+
+
 def run_idempotently(
     request: Request,
     handler: Callable[[], Any],
@@ -133,16 +157,8 @@ def run_idempotently(
     endpoint = (endpoint or f"{request.method} {request.path}")[:200]
     digest = fingerprint(request)
     with transaction.atomic():
-        # Expired keys no longer count: drop this caller's, so the key can be used afresh.
-        IdempotencyRecord.objects.filter(scope=scope, created_at__lt=timezone.now() - ttl()).delete()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    scope=scope, endpoint=endpoint, key=key, fingerprint=digest
-                )
-        except IntegrityError:
-            # Another request with this key committed first (we waited for it): its answer.
-            record = IdempotencyRecord.objects.get(scope=scope, endpoint=endpoint, key=key)
+        record = _claim(scope, endpoint, key, digest)
+        if record.pk is None:
             return _replay(record, digest, replay_status)
         response = handler()
         data = getattr(response, "data", None)
@@ -175,6 +191,7 @@ def idempotent(func: Callable | None = None, *, replay_status: int | None = None
 
 
 def purge_expired() -> int:
-    """Delete every expired key (a periodic clean-up; claims also drop their caller's)."""
+    """Delete every expired key: the periodic clean-up (run by the case sweep's beat task), so
+    a request never pays for it; a request whose own key expired replaces that row itself."""
     deleted, _detail = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - ttl()).delete()
     return deleted

@@ -390,6 +390,9 @@ def build(
         seconds["indexes_and_analyze"] = time.perf_counter() - started
         if progress:
             progress("indexes_and_analyze", 0, seconds["indexes_and_analyze"])
+    from gongzhi.stats.rollups import refresh_rollups  # issue 9 (H6): leave the dashboard's roll-ups fresh
+
+    seconds["stats_rollups"] = refresh_rollups(full=True).seconds
     total_seconds = time.perf_counter() - began
     cpu_seconds = time.process_time() - cpu_began
     server_ended = _server_cpu()

@@ -567,14 +567,13 @@ def _give_demo_second_factor(user: User) -> None:
     """A confirmed TOTP device with the published demo secret, unless the user has one."""
     import base64
 
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+    from gongzhi.accounts.models import AuthenticatorDevice
     from gongzhi.accounts.services import requires_second_factor
 
-    if not requires_second_factor(user) or TOTPDevice.objects.filter(user=user).exists():
+    if not requires_second_factor(user) or AuthenticatorDevice.objects.filter(user=user).exists():
         return
-    key = base64.b32decode(DEMO_TOTP_SECRET).hex()
-    TOTPDevice.objects.create(user=user, name="演示验证器", key=key, confirmed=True)
+    key = base64.b32decode(DEMO_TOTP_SECRET).hex()  # stored encrypted, like every user's secret
+    AuthenticatorDevice.objects.create(user=user, name="演示验证器", key=key, confirmed=True)
 
 
 def _load_logins(
@@ -663,5 +662,8 @@ def build_demo(
         result.projects = load_projects(plan, seed=seed)
     if volunteers:
         result.volunteers = load_volunteers(plan, seed=seed)
+    from gongzhi.stats.rollups import refresh_rollups  # issue 9 (H6): leave the dashboard's roll-ups fresh
+
+    refresh_rollups(full=True)
     result.seconds = time.perf_counter() - started
     return result

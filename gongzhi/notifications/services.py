@@ -1,13 +1,18 @@
 """Sending notifications. Always after the change that caused them commits.
 
-Every notification is a row in the recipient's in-app inbox. Where the deployment sends mail
-(``email_enabled()``), a recipient with an email address also gets it as a plain-text email,
-sent by the same after-commit writer: a rolled-back change sends neither.
+Every notification is a row in the recipient's in-app inbox, written right after the commit
+by the process that made the change (so the unread badge is current at once). Where the
+deployment sends mail (``email_enabled()``), a recipient with an email address also gets it
+as a plain-text email: the after-commit writer queues ``tasks.send_notification_email`` for
+those who got a new row, and a Celery worker sends it, retrying later when the mail server
+is briefly unavailable (in the embedded mode, without a task queue, the task runs in-process
+and a failure is logged, not retried). A rolled-back change writes and queues nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Iterable
 from typing import Any
 
@@ -55,21 +60,39 @@ def _write(recipient_ids: list[int], verb: str, text: str, url: str, key: str) -
         ignore_conflicts=bool(key),
     )
     if send_email and recipient_ids:
-        _email(recipient_ids, text, url)
+        from gongzhi.notifications.tasks import send_notification_email
+
+        # Already after the commit, so this queues at once. Robust: a broker that is down is
+        # logged, never raised, since the change has committed and the inbox rows are written,
+        # so the request that caused it must not fail for its email.
+        transaction.on_commit(lambda: send_notification_email.delay(recipient_ids, text, url), robust=True)
 
 
-def _email(recipient_ids: list[int], text: str, url: str) -> None:
-    """One plain-text email per recipient with an address (nobody sees who else got it). A mail
-    server that fails is logged, never raised: the change has committed and the inbox row is
-    written, so the request that caused it must not fail for it."""
-    addresses = list(
-        get_user_model()
-        .objects.filter(pk__in=recipient_ids, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not addresses:
-        return
+class DeliveryFailed(Exception):
+    """Sending stopped at a recipient: ``unsent`` are the recipients (ids) not yet mailed,
+    ``cause`` what the mail server or network said."""
+
+    def __init__(self, unsent: list[int], cause: BaseException):
+        super().__init__(f"{len(unsent)} notification email(s) not sent: {cause!r}")
+        self.unsent = unsent
+        self.cause = cause
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether trying again later may succeed: the server was unreachable, hung up or answered
+    4xx (busy, greylisting). A 5xx answer (address refused, login wrong) will not change."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _message in error.recipients.values())
+    if isinstance(error, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    if isinstance(error, smtplib.SMTPException):
+        return False
+    return isinstance(error, OSError)  # refused, reset, timed out, name not resolved
+
+
+def _message(text: str, url: str, address: str) -> EmailMessage:
     first_line = text.splitlines()[0] if text else ""
     if len(first_line) > SUBJECT_CHARS:
         first_line = first_line[: SUBJECT_CHARS - 1] + "…"
@@ -79,13 +102,31 @@ def _email(recipient_ids: list[int], text: str, url: str) -> None:
     if url:
         lines += ["", _("查看：%(link)s") % {"link": f"{site}{url}" if site and url.startswith("/") else url}]
     lines += ["", _("此邮件由系统自动发送，请勿直接回复。登录后可在“消息”中查看全部通知。")]
-    body = "\n".join(lines)
-    messages = [EmailMessage(subject=subject, body=body, to=[address]) for address in addresses]
+    return EmailMessage(subject=subject, body="\n".join(lines), to=[address])
+
+
+def send_emails(recipient_ids: list[int], text: str, url: str) -> int:
+    """One plain-text email per active recipient with an address (nobody sees who else got
+    it), one at a time over one connection, so that a failure part-way knows who still waits.
+    Returns how many were sent; raises ``DeliveryFailed`` naming the unsent recipients."""
+    recipients = list(
+        get_user_model()
+        .objects.filter(pk__in=recipient_ids, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("pk", "email")
+    )
+    if not recipients:
+        return 0
+    sent = 0
     try:
         with get_connection() as connection:
-            connection.send_messages(messages)
-    except Exception:  # any mail failure (SMTP down, refused address …): logged, the row stands
-        log.exception("Sending %s notification email(s) failed", len(messages))
+            for _pk, address in recipients:
+                connection.send_messages([_message(text, url, address)])
+                sent += 1
+    except Exception as error:  # whatever the mail backend raised: the caller decides
+        raise DeliveryFailed([pk for pk, _address in recipients[sent:]], error) from error
+    return sent
 
 
 def notify(recipients: Iterable[Any], *, verb: str, text: str, url: str = "", key: str = "") -> None:

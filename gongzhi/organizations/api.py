@@ -9,7 +9,9 @@ and every change is a call to ``gongzhi.organizations.services``.
 Import: ``POST /api/v1/organizations/import/`` (multipart ``file``, optional ``dry_run``)
 answers 201 with the counts, or 422 ``{"error": {"code": "import_rejected", "problems":
 [{"sheet", "row", "column", "message"}], "report": {"filename", "content_type", "base64"}}}``
-— the report is the same list as an XLSX workbook, inline.
+— the report is the same list as an XLSX workbook, inline. The same import in the background:
+``POST /api/v1/organization-imports/`` answers 202 with the job, whose status, counts or
+problems ``GET /api/v1/organization-imports/{id}/`` follows (``.../report/``: the XLSX report).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -34,7 +37,7 @@ from gongzhi.core.concurrency import ConditionalUpdateMixin
 from gongzhi.core.exceptions import DomainError, Forbidden
 from gongzhi.core.permissions import RolePermission
 from gongzhi.core.scoping import can
-from gongzhi.organizations import exporter, importer, services
+from gongzhi.organizations import exporter, importer, imports, services
 from gongzhi.organizations.choices import Track
 from gongzhi.organizations.filters import (
     AnnualReportFilter,
@@ -48,6 +51,7 @@ from gongzhi.organizations.models import (
     AlliancePost,
     AnnualReport,
     FilingApplication,
+    ImportJob,
     Incubation,
     Membership,
     Organization,
@@ -65,6 +69,7 @@ from gongzhi.organizations.serializers import (
     AnnualReportSerializer,
     AnnualReportWriteSerializer,
     FilingApplicationSerializer,
+    ImportProblemSerializer,
     ImportResultSerializer,
     ImportUploadSerializer,
     IncubationSerializer,
@@ -926,3 +931,105 @@ class AllianceViewSet(
         post = services.post_alliance_news(alliance, organization=org, by=request.user, **values)
         post = AlliancePost.objects.select_related("organization", "author").get(pk=post.pk)
         return Response(AlliancePostSerializer(post).data, status=status.HTTP_201_CREATED)
+
+
+# ---------------------------------------------------------------------------------------------
+# Organization imports as background jobs (gongzhi.organizations.imports)
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    counts = ImportResultSerializer(allow_null=True, read_only=True, help_text=_("成功（或只检查）时的数量"))
+    problems = ImportProblemSerializer(many=True, read_only=True, help_text=_("被拒绝时逐条列出的问题"))
+    report_url = serializers.SerializerMethodField(help_text=_("导入报告（XLSX）的地址；没有报告时为 null"))
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "status",
+            "status_display",
+            "dry_run",
+            "filename",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "counts",
+            "problems",
+            "error",
+            "report_url",
+        ]
+        read_only_fields = fields
+
+    def get_report_url(self, job: ImportJob) -> str | None:
+        if not job.report:
+            return None
+        return reverse("organization-import-job-report", kwargs={"pk": job.pk})
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("组织导入任务列表（本人上传的；区管理员：全区的）")),
+    retrieve=extend_schema(summary=_("组织导入任务：状态、数量或问题")),
+)
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """XLSX organization imports run in the background. The uploader sees their own jobs; a
+    district admin sees every job filed in their district; any other job answers 404."""
+
+    serializer_class = ImportJobSerializer
+    permission_classes = [RolePermission]
+    parser_classes = [MultiPartParser, FormParser]
+    lookup_value_regex = r"\d+"
+    action_permissions = {"list": ADD, "retrieve": ADD, "create": ADD, "report": ADD}
+
+    def get_queryset(self):
+        return ImportJob.objects.visible_to(self.request.user).select_related("created_by")
+
+    @extend_schema(
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={202: ImportJobSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                response=[202],
+                description=_("导入任务的地址，可轮询其状态"),
+            )
+        ],
+        summary=_("上传 XLSX，在后台导入组织和成员"),
+        description=_(
+            "multipart/form-data：file（.xlsx，见 organizations/import-template），dry_run。"
+            "文件过大或不是 .xlsx 时立即 400；否则 202 返回导入任务（Location 为任务地址），"
+            "之后查询任务：status 为 queued、running、succeeded、rejected 或 failed。"
+            "被拒绝时 problems 逐条列出 {sheet, row, column, message}，什么也不写入，report_url 为 XLSX 报告。"
+        ),
+    )
+    def create(self, request, *args, **kwargs):
+        body = ImportUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = imports.start_import(
+            body.validated_data["file"], by=request.user, dry_run=body.validated_data["dry_run"]
+        )
+        job.refresh_from_db()  # in the embedded mode the import already ran after the commit
+        location = reverse("organization-import-job-detail", kwargs={"pk": job.pk})
+        return Response(
+            self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
+
+    @extend_schema(
+        responses={
+            **_XLSX_RESPONSE,
+            404: OpenApiResponse(description=_("任务不存在、不可见，或还没有报告")),
+        },
+        summary=_("导入报告（XLSX）：问题清单，或新建的组织"),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def report(self, request, pk=None):
+        job = self.get_object()
+        if not job.report:
+            raise Http404
+        with job.report.open("rb") as f:
+            content = f.read()
+        return _xlsx(content, f"organization-import-{job.pk}-report.xlsx")

@@ -4,6 +4,7 @@ reports, ratings, party building and alliances."""
 from __future__ import annotations
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -587,3 +588,84 @@ class AlliancePost(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Background imports ----------------------------------------------------------------------
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("处理中")
+    SUCCEEDED = "succeeded", _("已完成")
+    REJECTED = "rejected", _("被拒绝")
+    FAILED = "failed", _("失败")
+
+
+IMPORT_DONE_STATUSES = (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED)
+# District admins oversee every import in their district; others see only their own uploads.
+IMPORT_OVERSEE_PERMISSION = "organizations.register_organization"
+
+
+def _import_upload_path(instance: ImportJob, filename: str) -> str:
+    # Never under a public path and never the uploader's name: the workbook holds ID numbers.
+    # Files are read only by the task and served by no view.
+    return f"private/organization-imports/{secrets.token_hex(16)}.xlsx"
+
+
+def _import_report_path(instance: ImportJob, filename: str) -> str:
+    return f"private/organization-imports/reports/{secrets.token_hex(16)}.xlsx"
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    area_path = "area__path"
+    view_permission = IMPORT_OVERSEE_PERMISSION
+
+    def own_rows(self, user):
+        return Q(created_by=user)
+
+
+class ImportJob(models.Model):
+    """One XLSX organization import, run in the background (a Celery task) so that a street
+    importing thousands of rows does not hold a web worker. The import itself stays all or
+    nothing (``importer.import_organizations``); the job records who uploaded what, and how it
+    ended: the counts, or the problems and their XLSX report. ``area`` is the top of the
+    uploader's jurisdiction when they uploaded, so that the district admin over it sees the job."""
+
+    created_by = models.ForeignKey(
+        to=settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    area = models.ForeignKey(
+        to="areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属区域")
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True, db_index=True)
+    filename = models.CharField(_("文件名"), max_length=255)
+    upload = models.FileField(_("上传的文件"), upload_to=_import_upload_path, blank=True)
+    dry_run = models.BooleanField(_("只检查不写入"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED, db_index=True
+    )
+    counts = models.JSONField(_("数量"), null=True, blank=True)  # ImportResult.as_dict()
+    problems = models.JSONField(_("问题"), default=list, blank=True)  # [{sheet, row, column, message}]
+    report = models.FileField(_("导入报告"), upload_to=_import_report_path, blank=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("组织导入任务")
+        verbose_name_plural = _("组织导入任务")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"], name="orgs_importjob_status_started")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in IMPORT_DONE_STATUSES

@@ -756,3 +756,209 @@ def post_alliance_news(
     return AlliancePost.objects.create(
         alliance=alliance, organization=organization, author=by, title=title.strip(), body=body.strip()
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches (the XLSX import): the rules and side effects of the one-row functions above, in a
+# number of queries that does not grow with the number of rows.
+
+
+def streets_of(areas: Iterable[Area]) -> dict[int, Area | None]:
+    """``street_of`` for many areas in one query: area pk → its street (or None)."""
+    areas = list({a.pk: a for a in areas}.values())
+    codes = {code for a in areas if a.level != AreaLevel.STREET for code in a.path.strip("/").split("/")}
+    streets = (
+        {s.code: s for s in Area.objects.filter(code__in=codes, level=AreaLevel.STREET)} if codes else {}
+    )
+    found: dict[int, Area | None] = {}
+    for area in areas:
+        if area.level == AreaLevel.STREET:
+            found[area.pk] = area
+            continue
+        path = area.path.strip("/").split("/")
+        found[area.pk] = next((streets[c] for c in sorted(streets) if c in path), None)
+    return found
+
+
+def taken_names(pairs: Iterable[tuple[Area, str]]) -> set[tuple[int, str]]:
+    """The (street pk, name) pairs of ``pairs`` (street, name) already held by an active filed
+    organization: ``_check_unique_name`` for many names in one query."""
+    pairs = list(pairs)
+    if not pairs:
+        return set()
+    held = Organization.objects.filter(
+        name__in={name for _street, name in pairs},
+        street__in={street.pk for street, _name in pairs},
+        track=Track.FILED,
+        status__in=ACTIVE_STATUSES,
+    ).values_list("street_id", "name")
+    return set(held) & {(street.pk, name) for street, name in pairs}
+
+
+def leading_filed(people: Iterable[Any]) -> set[int]:
+    """The pks of ``people`` whom ``check_leader`` would refuse (they lead an applying, filed or
+    suspended filed organization), in one query; none when the district allows more."""
+    pks = {p.pk for p in people if p is not None and p.pk}
+    if not pks or settings.GONGZHI_ALLOW_MULTIPLE_FILED_LEADERSHIP:
+        return set()
+    return set(
+        Organization.objects.filter(
+            leader__in=pks,
+            track=Track.FILED,
+            status__in=(OrgStatus.APPLYING, OrgStatus.FILED, OrgStatus.SUSPENDED),
+        ).values_list("leader_id", flat=True)
+    )
+
+
+def check_leaders(people: Iterable[Any]) -> None:
+    """``check_leader`` for many people: one query finds who already leads a filed organization;
+    only those are checked one by one (to raise the same Conflict)."""
+    people = list(people)
+    leading = leading_filed(people)
+    for person in people:
+        if person is not None and person.pk in leading:
+            check_leader(person)
+
+
+def add_members_bulk(
+    entries: list[tuple[Organization, Any, str, datetime.date | None]], *, by: Any = None
+) -> None:
+    """``add_member(org, person=..., role=..., joined_on=...)`` for each (org, person, role,
+    joined_on) in order: a person listed twice in an organization is one member, whose role
+    a later non-member role replaces (saved as ``add_member`` does)."""
+    for _org, _person, role, _joined in entries:
+        if role not in MemberRole.values:
+            raise DomainError(_("未知的职务。"), field="role")
+    if not entries:
+        return
+    orgs = {org.pk for org, *_rest in entries}
+    current: dict[tuple[int, int], Membership] = {
+        (m.organization_id, m.person_id): m
+        for m in Membership.objects.filter(
+            organization__in=orgs, person__in={p.pk for _o, p, *_r in entries}, left_on__isnull=True
+        )
+    }
+    new: dict[tuple[int, int], Membership] = {}
+    changed: dict[int, Membership] = {}
+    for org, person, role, joined_on in entries:
+        key = (org.pk, person.pk)
+        member = current.get(key) or new.get(key)
+        if member is None:
+            new[key] = Membership(
+                organization=org, person=person, role=role, joined_on=joined_on or timezone.localdate()
+            )
+        elif role != member.role and role != MemberRole.MEMBER:
+            member.role = role
+            if member.pk:
+                changed[member.pk] = member
+    with transaction.atomic():
+        created = Membership.objects.bulk_create(list(new.values()))
+        from gongzhi.people.services import log_created_bulk
+
+        log_created_bulk(created)
+        for member in changed.values():  # rare: a role changed on an existing membership
+            member.save(update_fields=["role"])
+
+
+def create_organizations_bulk(items: list[dict[str, Any]], *, by: Any) -> list[Organization]:
+    """``create_organization(**item)`` for each item, all or nothing: the same checks in the
+    same order (the first failing item raises the same error), the same rows — organization,
+    domains, the leader's membership, the "create" change row and its audit row — and the
+    same auditlog entries, in a bounded number of queries."""
+    from gongzhi.audit.receivers import _transition_detail
+    from gongzhi.audit.services import Category, record_many
+    from gongzhi.people.services import log_created_bulk
+
+    if not items:
+        return []
+    areas = {item["area"].pk: item["area"] for item in items}
+    allowed = {
+        pk: by is None or can(by, "organizations.add_organization", area) for pk, area in areas.items()
+    }
+    streets = streets_of(areas.values())
+    names = [((item.get("name") or "").strip(), streets[item["area"].pk]) for item in items]
+    taken = taken_names((street, name) for name, street in names if name and street is not None)
+    leaders = [item.get("leader") for item in items]
+    for item, (name, street) in zip(items, names, strict=True):
+        area = item["area"]
+        if not name:
+            raise DomainError(_("请填写组织名称。"), field="name")
+        if not allowed[area.pk]:
+            raise Forbidden(_("您无权在“%(area)s”新建社会组织。") % {"area": area.name})
+        if street is None:
+            raise DomainError(_("备案组织的所在区域须为街道或街道以下（社区、网格）。"), field="area")
+        category = item.get("category", "")
+        if category and category not in FilingCategory.values:
+            raise DomainError(_("未知的组织类别。"), field="category")
+        if (street.pk, name) in taken:
+            raise Conflict(
+                _("本街道已有名为“%(name)s”的社会组织，请换一个名称。") % {"name": name}, field="name"
+            )
+        unknown = set(item.get("domains", ())) - set(ServiceDomain.values)
+        if unknown:
+            raise DomainError(
+                _("未知的服务领域：%(d)s。") % {"d": _("、").join(sorted(unknown))}, field="domains"
+            )
+    check_leaders(leaders)
+    actor = by if getattr(by, "pk", None) else None
+    orgs = []
+    for item, (name, street) in zip(items, names, strict=True):
+        charter = item.get("charter")
+        document = check_document(charter) if charter else None
+        org = Organization(
+            name=name,
+            track=Track.FILED,
+            status=OrgStatus.DRAFT,
+            category=item.get("category", ""),
+            area=item["area"],
+            street=street,
+            venue=(item.get("venue") or "").strip(),
+            leader=item.get("leader"),
+            description=item.get("description", ""),
+            phone=item.get("phone", ""),
+            founded_on=item.get("founded_on"),
+            created_by=actor,
+        )
+        if document:
+            org.charter.save(document.name, document, save=False)
+        orgs.append(org)
+    with transaction.atomic():
+        Organization.objects.bulk_create(orgs)
+        log_created_bulk(orgs)
+        OrganizationDomain.objects.bulk_create(
+            [
+                OrganizationDomain(organization=org, domain=d)
+                for org, item in zip(orgs, items, strict=True)
+                for d in set(item.get("domains", ()))
+            ],
+            ignore_conflicts=True,
+        )
+        add_members_bulk(
+            [(org, org.leader, MemberRole.LEADER, None) for org in orgs if org.leader is not None], by=by
+        )
+        changes = OrganizationChange.objects.bulk_create(
+            [
+                OrganizationChange(
+                    organization=org,
+                    action=OrgAction.CREATE,
+                    from_status="",
+                    to_status=org.status,
+                    actor=actor,
+                )
+                for org in orgs
+            ]
+        )
+        # the audit rows organization_change_saved (gongzhi.audit.receivers) writes per row
+        record_many(
+            [
+                {
+                    "action": f"organization.{change.action}",
+                    "category": Category.TRANSITION,
+                    "target": change.organization,
+                    "actor": change.actor,
+                    "detail": _transition_detail(change),
+                }
+                for change in changes
+            ]
+        )
+    return orgs

@@ -41,7 +41,7 @@ from gongzhi.core.area_query import limit_to_area, with_area_field
 from gongzhi.core.exceptions import DomainError
 from gongzhi.core.scoping import can, jurisdiction_paths
 from gongzhi.organizations import forms as org_forms
-from gongzhi.organizations import queries, services
+from gongzhi.organizations import importer, imports, queries, services
 from gongzhi.organizations.choices import (
     ALLOWED_TRANSITIONS,
     INCUBATION_NEXT,
@@ -60,6 +60,7 @@ from gongzhi.organizations.models import (
     AnnualReport,
     FilingApplication,
     FilingRule,
+    ImportJob,
     Incubation,
     Membership,
     Organization,
@@ -172,6 +173,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         "filtered": any(data.values()),
         "can_add": user.has_perm("organizations.add_organization"),
         "can_register": user.has_perm("organizations.register_organization"),
+        "can_import": user.has_perm(imports.IMPORT_PERMISSION),
     }
     if _is_htmx_partial(request):
         response = render(request, "organizations/_directory_results.html", context)
@@ -1211,3 +1213,92 @@ def stats(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "organizations/stats.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Importing organizations from XLSX: a background job, its status polled by htmx
+
+IMPORT_JOBS_SHOWN = 20
+IMPORT_POLL_SECONDS = 2
+_COUNT_LABELS = (
+    ("organizations", gettext_lazy("新建组织")),
+    ("members", gettext_lazy("成员")),
+    ("people", gettext_lazy("新登记人员")),
+    ("applications", gettext_lazy("备案申请")),
+)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("XLSX 文件"),
+        help_text=gettext_lazy("工作表“组织”和“成员”，请使用导入模板；全部成功或全部不导入。"),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("只检查，不写入"),
+        required=False,
+        help_text=gettext_lazy("先检查文件中的问题，确认无误后再正式导入。"),
+    )
+
+
+def _import_jobs(user: Any) -> QuerySet[ImportJob]:
+    return ImportJob.objects.visible_to(user).select_related("created_by")
+
+
+def _job_context(job: ImportJob) -> dict[str, Any]:
+    problems = [
+        {**p, "label": importer.SHEETS.get(p.get("sheet"), {}).get(p.get("column") or "", "")}
+        for p in job.problems
+    ]
+    counts = [(label, (job.counts or {}).get(key, 0)) for key, label in _COUNT_LABELS]
+    return {"job": job, "problems": problems, "counts": counts, "poll_seconds": IMPORT_POLL_SECONDS}
+
+
+@login_required
+@permission_required(imports.IMPORT_PERMISSION, raise_exception=True)
+@never_cache
+def import_page(request: HttpRequest) -> HttpResponse:
+    """The upload form and the caller's recent import jobs. A file refused up front (too large,
+    not an XLSX) is shown on the form; otherwise the job page follows the import."""
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = imports.start_import(
+                form.cleaned_data["file"], by=request.user, dry_run=form.cleaned_data["dry_run"]
+            )
+        except DomainError as exc:
+            form.add_error("file", str(exc.message))
+        else:
+            return redirect("organizations:import_job", pk=job.pk)
+    context = {"form": form, "jobs": list(_import_jobs(request.user)[:IMPORT_JOBS_SHOWN])}
+    return render(request, "organizations/import.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required(imports.IMPORT_PERMISSION, raise_exception=True)
+@never_cache
+@require_GET
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """One job: the whole page, or (for htmx polling) only its status, polled until done."""
+    job = get_object_or_404(_import_jobs(request.user), pk=pk)
+    template = (
+        "organizations/import_job_status.html"
+        if _is_htmx_partial(request)
+        else "organizations/import_job.html"
+    )
+    response = render(request, template, _job_context(job))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@permission_required(imports.IMPORT_PERMISSION, raise_exception=True)
+@require_GET
+def import_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job's XLSX report (its problems, or the organizations it created)."""
+    job = get_object_or_404(_import_jobs(request.user), pk=pk)
+    if not job.report:
+        raise Http404
+    with job.report.open("rb") as f:
+        response = HttpResponse(f.read(), content_type=importer.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="organization-import-{job.pk}-report.xlsx"'
+    return response

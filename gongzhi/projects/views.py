@@ -768,14 +768,27 @@ def action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return _render_detail(request, project, bound=(spec.name, form), status=status)
 
 
+def _may_decide_claims(ab: ProjectAbilities, decision: str) -> bool:
+    """Selecting is the publisher's (``projects.select_project``, who may also record a
+    withdrawal); withdrawing is also open to the leader of an organization that has applied."""
+    if ab.can("projects.select_project"):
+        return True
+    return decision == "withdraw" and any(
+        claim.status == ClaimStatus.APPLIED and claim.organization_id in ab.led_ids for claim in ab.claims
+    )
+
+
 @never_cache
 @login_required
 @require_POST
 def claim_decision(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    """The publisher selects an application; an applicant's leader withdraws theirs."""
+    """The publisher selects an application; an applicant's leader withdraws theirs. Who may
+    decide is checked before the form, so a role without the right gets 403 whatever it sent."""
     if decision not in ("select", "withdraw"):
         raise Http404
     project = _project_or_404(request, pk)
+    if not _may_decide_claims(_abilities(request, project), decision):
+        raise PermissionDenied
     form = project_forms.ClaimDecisionForm(
         request.POST, claims=project.claims.filter(status=ClaimStatus.APPLIED).select_related("organization")
     )

@@ -8,17 +8,21 @@ each of them from the rows by a second, independent route (``rows``: one pass ov
 added up the parent links in Python) and reports any difference. *Ratios* are derived from additive
 parts. Each figure is one aggregate query over indexed columns (the area path prefix and the
 period's date), never a loop over records.
+
+Most figures are read from roll-ups when they are fresh (``gongzhi.stats.rollups``: per area
+and day, refreshed by Celery beat); ``compute`` of those indicators reads them and falls back
+to the live computation, which stays in ``LIVE`` — the figure the roll-ups must equal.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -146,7 +150,19 @@ def _serving_org_ids(period: Period) -> QuerySet:
 
 
 def _serving(area: Area, period: Period) -> int:
-    return _count(_under(_serving_org_ids(period), "area__path", area))
+    """The same organizations as ``_serving_org_ids``, found from the area's organizations
+    (an index probe each) rather than from every delivery and activity of the period in the
+    city — so the cost follows the area, not the whole data set."""
+    from gongzhi.projects.models import Delivery
+    from gongzhi.volunteers.models import Activity
+
+    delivered = Delivery.objects.filter(
+        organization_id=OuterRef("pk"), held_on__gte=period.start, held_on__lte=period.end
+    )
+    ran = Activity.objects.filter(
+        organizer_id=OuterRef("pk"), starts_at__gte=period.begin, starts_at__lt=period.finish
+    ).exclude(status="cancelled")
+    return _count(_under(_orgs(), "area__path", area).filter(Exists(delivered) | Exists(ran)))
 
 
 def _serving_rows(period: Period):
@@ -656,23 +672,62 @@ def _define() -> dict[str, Indicator]:
     return {i.name: i for i in items}
 
 
-INDICATORS: dict[str, Indicator] = _define()
+def _live(name: str, area: Area, period: Period) -> Any:
+    """The indicator computed from the base tables, never from the roll-ups."""
+    return LIVE[name](area, period)
+
+
+def _rolled(name: str, live: Callable[[Area, Period], Any]) -> Callable[[Area, Period], Any]:
+    """``compute`` for an indicator the roll-ups hold (``gongzhi.stats.rollups``): their
+    figure while they can give it, else the live one — the two are equal."""
+
+    def compute(area: Area, period: Period) -> Any:
+        from gongzhi.stats import rollups
+
+        found = rollups.answer([area], period, [name], _live)
+        if found is None or name not in found[area.pk]:
+            return live(area, period)
+        return found[area.pk][name]
+
+    return compute
+
+
+def _with_rollups(defined: dict[str, Indicator]) -> tuple[dict[str, Indicator], dict[str, Callable]]:
+    from gongzhi.stats.rollups import ANSWERED
+
+    live = {name: ind.compute for name, ind in defined.items()}
+    return {
+        name: replace(ind, compute=_rolled(name, ind.compute)) if name in ANSWERED else ind
+        for name, ind in defined.items()
+    }, live
+
+
+# ``LIVE``: every indicator's computation from the base tables (what the roll-ups must equal).
+INDICATORS, LIVE = _with_rollups(_define())
 
 
 def value(name: str, area: Area, period: Period) -> Any:
     return INDICATORS[name].compute(area, period)
 
 
+RATE_NAMES = ("grid_resolution_rate", "street_resolution_rate", "on_time_close_rate")
+
+
 def overview(area: Area, period: Period) -> dict[str, Any]:
     """Every figure of the dashboard for one area and period, in the API's shape."""
     from gongzhi.cases.kpis import compute_kpis, kpis_by_name
+    from gongzhi.stats import rollups
 
-    # The three case rates come from one KPI aggregate; the rest one query each.
-    kpis = kpis_by_name(compute_kpis(area=area, start=period.start, end=period.end))
-    v = {
-        name: kpis[name].value if name in kpis else ind.compute(area, period)
-        for name, ind in INDICATORS.items()
-    }
+    # From the roll-ups, one query for every figure they hold (gongzhi.stats.rollups) ...
+    found = rollups.answer([area], period, INDICATORS, _live)
+    v = dict(found[area.pk]) if found is not None else {}
+    # ... the rest live: the three case rates from one KPI aggregate, the others one query each.
+    if any(name in RATE_NAMES and name not in v for name in INDICATORS):
+        kpis = kpis_by_name(compute_kpis(area=area, start=period.start, end=period.end))
+        v.update({name: kpis[name].value for name in RATE_NAMES if name not in v})
+    for name in INDICATORS:
+        if name not in v:
+            v[name] = LIVE[name](area, period)
     return {
         "area": area.code,
         "from": period.start,
@@ -721,20 +776,38 @@ def month_periods(period: Period) -> list[Period]:
 
 def timeseries(name: str, area: Area, period: Period) -> list[dict[str, Any]]:
     """The indicator month by month over the period."""
+    from gongzhi.stats import rollups
+
     ind = INDICATORS[name]
-    return [{"from": p.start, "to": p.end, "value": ind.compute(area, p)} for p in month_periods(period)]
+    c = rollups.cover()
+    points = []
+    for p in month_periods(period):
+        found = rollups.answer([area], p, [name], _live, c) if c is not None else None
+        value = found[area.pk][name] if found and name in found[area.pk] else ind.compute(area, p)
+        points.append({"from": p.start, "to": p.end, "value": value})
+    return points
 
 
 def breakdown_by_child(name: str, area: Area, period: Period) -> list[dict[str, Any]]:
     """The indicator for each area directly under ``area``, plus (for additive indicators) the
     part lying on ``area`` itself, so the rows add up to the area's value."""
+    from gongzhi.stats import rollups
+
     ind = INDICATORS[name]
+    children = list(Area.objects.filter(parent=area).order_by("code"))
+    # The roll-ups answer the area and all its children in one query.
+    found = rollups.answer([area, *children], period, [name], _live) or {}
+
+    def value(a: Area) -> Any:
+        got = found.get(a.pk, {})
+        return got[name] if name in got else ind.compute(a, period)
+
     rows = [
-        {"code": child.code, "name": child.name, "level": child.level, "value": ind.compute(child, period)}
-        for child in Area.objects.filter(parent=area).order_by("code")
+        {"code": child.code, "name": child.name, "level": child.level, "value": value(child)}
+        for child in children
     ]
     if ind.additive:
-        own = ind.compute(area, period) - sum((r["value"] for r in rows), 0)
+        own = value(area) - sum((r["value"] for r in rows), 0)
         if own:
             rows.append(
                 {"code": area.code, "name": area.name, "level": area.level, "value": own, "own": True}

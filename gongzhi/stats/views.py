@@ -8,7 +8,8 @@ open and overdue cases the caller may see (the overdue rule is the "当前超期
 and places them, in two grouped queries. The area must be visible to the caller (``Area.objects.visible_to``; 404
 otherwise, as for an area that does not exist). The page's cost is a fixed number of aggregate
 queries — one per figure, per month of a trend, per child area of a breakdown — whatever the
-number of records.
+number of records; with fresh roll-ups (``gongzhi.stats.rollups``) most figures are one read
+of the roll-up table instead, and the page says when they were taken ("数据更新于 HH:MM").
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from django.views.decorators.http import require_GET
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
 from gongzhi.core.scoping import can, jurisdiction_paths
-from gongzhi.stats import charts
+from gongzhi.stats import charts, rollups
 from gongzhi.stats.indicators import INDICATORS, Period, breakdown_by_child, overview, timeseries
 
 # The cards, grouped as leaders read them; an indicator added to the registry later and not
@@ -492,6 +493,8 @@ def dashboard_context(request: HttpRequest, area: Area, choice: PeriodChoice) ->
         "screen_url": _url("stats:screen", area.code, choice.query),
         "dashboard_url": _url("stats:dashboard", area.code, choice.query),
         "refreshed_at": timezone.localtime(),
+        # When the figures come from the roll-ups: the moment they were taken (gongzhi.stats.rollups).
+        "rollup_at": rollups.shown_at(),
     }
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gongzhi.accounts.models import AuthenticatorDevice, RecoveryCodeDevice, hash_recovery_code
 from gongzhi.accounts.roles import Role
 from gongzhi.accounts.services import assign_role
 from tests.conftest import PASSWORD
@@ -37,16 +36,23 @@ def street_sysadmin(tree):
     return user
 
 
-def add_totp(user) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+def add_totp(user) -> AuthenticatorDevice:
+    return AuthenticatorDevice.objects.create(user=user, name="phone", confirmed=True)
 
 
-def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+def add_recovery_code(user, code: str) -> None:
+    """A confirmed recovery-code set holding ``code`` (stored, like every code, as a digest)."""
+    device = RecoveryCodeDevice.objects.get_or_create(
+        user=user, defaults={"name": "codes", "confirmed": True}
+    )[0]
+    device.codes.create(code_hash=hash_recovery_code(code))
+
+
+def totp_code(device: AuthenticatorDevice, *, steps_ahead: int = 0) -> str:
     """The code the user's phone shows now (or ``steps_ahead`` periods later: a code already
     used cannot be used again, the next one can)."""
     device.refresh_from_db()
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() + steps_ahead * device.step
+    totp = device.totp(at=time.time() + steps_ahead * device.step)
     return f"{totp.token():0{device.digits}d}"
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gongzhi.accounts.models import AuthenticatorDevice
 from gongzhi.demo.builder import DEMO_TOTP_SECRET, _give_demo_second_factor
 from tests.accounts.conftest import log_in, totp_code
 
@@ -17,7 +17,7 @@ def test_required_demo_login_gets_the_published_secret(client, street_admin, gri
     _give_demo_second_factor(street_admin)
     _give_demo_second_factor(grid_member)
 
-    device = TOTPDevice.objects.get()
+    device = AuthenticatorDevice.objects.get()
     assert device.user == street_admin
     assert device.bin_key == base64.b32decode(DEMO_TOTP_SECRET)
     log_in(client, "street_admin")
@@ -26,8 +26,8 @@ def test_required_demo_login_gets_the_published_secret(client, street_admin, gri
 
 
 def test_a_device_the_user_set_up_is_kept(street_admin):
-    own = TOTPDevice.objects.create(user=street_admin, name="mine", confirmed=True)
+    own = AuthenticatorDevice.objects.create(user=street_admin, name="mine", confirmed=True)
 
     _give_demo_second_factor(street_admin)
 
-    assert list(TOTPDevice.objects.all()) == [own]
+    assert list(AuthenticatorDevice.objects.all()) == [own]

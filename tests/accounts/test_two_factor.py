@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gongzhi.accounts.models import AuthenticatorDevice, RecoveryCode, RecoveryCodeDevice, hash_recovery_code
 from gongzhi.accounts.roles import Role
 from gongzhi.accounts.services import assign_role
 from gongzhi.audit.models import AuditEvent
-from tests.accounts.conftest import add_totp, get_token, log_in, totp_code
+from tests.accounts.conftest import add_recovery_code, add_totp, get_token, log_in, totp_code
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def enrol_on_the_web(client):
     """Open the enrolment page, 'scan' the secret and confirm; returns the recovery codes page."""
     client.get("/accounts/two-factor/enrol/")
-    device = TOTPDevice.objects.get(confirmed=False)
+    device = AuthenticatorDevice.objects.get(confirmed=False)
     return client.post("/accounts/two-factor/enrol/", {"code": totp_code(device)})
 
 
@@ -76,7 +75,7 @@ def test_enrolment_shows_a_qr_code_and_the_secret(client, street_admin):
     response = client.get("/accounts/two-factor/enrol/")
 
     page = response.content.decode()
-    device = TOTPDevice.objects.get(user=street_admin)
+    device = AuthenticatorDevice.objects.get(user=street_admin)
     assert device.confirmed is False
     assert "<svg" in page
     secret = response.context["secret"].replace(" ", "")
@@ -94,7 +93,7 @@ def test_enrolment_with_a_wrong_code_is_refused(client, street_admin):
 
     assert response.status_code == 200
     assert "验证码不正确" in response.context["form"].errors["code"][0]
-    assert TOTPDevice.objects.get(user=street_admin).confirmed is False
+    assert AuthenticatorDevice.objects.get(user=street_admin).confirmed is False
 
 
 def test_enrolment_confirms_the_device_shows_ten_codes_once_and_opens_the_app(client, street_admin):
@@ -105,8 +104,8 @@ def test_enrolment_confirms_the_device_shows_ten_codes_once_and_opens_the_app(cl
     codes = recovery_codes_of(response)
     assert len(codes) == 10
     assert len(set(codes)) == 10
-    assert TOTPDevice.objects.get(user=street_admin).confirmed is True
-    assert StaticToken.objects.filter(device__user=street_admin).count() == 10
+    assert AuthenticatorDevice.objects.get(user=street_admin).confirmed is True
+    assert RecoveryCode.objects.filter(device__user=street_admin).count() == 10
     assert client.get("/areas/").status_code == 200
     assert AuditEvent.objects.filter(action="auth.2fa_enrolled", actor_id=street_admin.pk).count() == 1
 
@@ -157,13 +156,13 @@ def test_a_recovery_code_works_once(client, settings, street_admin):
 
 def test_regenerated_codes_replace_the_old_ones(page, street_admin):
     client = page(street_admin)
-    StaticDevice.objects.create(user=street_admin, confirmed=True).token_set.create(token="oldc-code")
+    add_recovery_code(street_admin, "oldc-code")
 
     response = client.post("/accounts/two-factor/recovery-codes/")
 
     assert len(recovery_codes_of(response)) == 10
-    assert not StaticToken.objects.filter(token="oldc-code").exists()
-    assert StaticToken.objects.filter(device__user=street_admin).count() == 10
+    assert not RecoveryCode.objects.filter(code_hash=hash_recovery_code("oldc-code")).exists()
+    assert RecoveryCode.objects.filter(device__user=street_admin).count() == 10
 
 
 def test_required_user_cannot_disable_the_second_factor(page, street_admin):
@@ -172,7 +171,7 @@ def test_required_user_cannot_disable_the_second_factor(page, street_admin):
     response = client.post("/accounts/two-factor/disable/", {"code": "x"}, follow=True)
 
     assert "不能停用" in response.content.decode()
-    assert TOTPDevice.objects.filter(user=street_admin).count() == 1
+    assert AuthenticatorDevice.objects.filter(user=street_admin).count() == 1
 
 
 def test_required_roles_are_configurable(client, settings, street_admin):
@@ -207,12 +206,12 @@ def test_other_roles_may_enrol_then_are_asked_at_login(client, grid_member):
 def test_optional_user_disables_with_a_current_code(client, grid_member):
     log_in(client, "grid_member")
     enrol_on_the_web(client)
-    device = TOTPDevice.objects.get(user=grid_member)
+    device = AuthenticatorDevice.objects.get(user=grid_member)
 
     client.post("/accounts/two-factor/disable/", {"code": totp_code(device, steps_ahead=1)})
 
-    assert not TOTPDevice.objects.filter(user=grid_member).exists()
-    assert not StaticDevice.objects.filter(user=grid_member).exists()
+    assert not AuthenticatorDevice.objects.filter(user=grid_member).exists()
+    assert not RecoveryCodeDevice.objects.filter(user=grid_member).exists()
     assert AuditEvent.objects.filter(action="auth.2fa_disabled").count() == 1
     client.post("/logout/")
     assert log_in(client, "grid_member")["Location"] == "/"
@@ -237,7 +236,7 @@ def test_sysadmin_resets_a_users_second_factor(page, sysadmin, street_admin, cli
     response = page(sysadmin).post(f"/accounts/users/{street_admin.pk}/", {"action": "reset_2fa"})
 
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(user=street_admin).exists()
+    assert not AuthenticatorDevice.objects.filter(user=street_admin).exists()
     event = AuditEvent.objects.get(action="accounts.second_factor_reset")
     assert (event.category, event.actor_id, event.object_id) == ("admin", sysadmin.pk, str(street_admin.pk))
     # At the next login the street admin enrols again.
@@ -252,7 +251,7 @@ def test_sysadmin_cannot_reach_users_outside_the_jurisdiction(page, street_sysad
     response = page(street_sysadmin).post(f"/accounts/users/{outside.pk}/", {"action": "reset_2fa"})
 
     assert response.status_code == 404
-    assert TOTPDevice.objects.filter(user=outside).exists()
+    assert AuthenticatorDevice.objects.filter(user=outside).exists()
 
 
 def test_user_security_pages_need_a_sysadmin(page, grid_member, district_admin, street_admin):
@@ -301,12 +300,12 @@ def test_token_endpoint_sends_unenrolled_required_users_to_the_web(api, justice_
 
 def test_token_endpoint_accepts_a_recovery_code(api, grid_member):
     add_totp(grid_member)
-    StaticDevice.objects.create(user=grid_member, confirmed=True).token_set.create(token="abcd-efgh")
+    add_recovery_code(grid_member, "abcd-efgh")
 
     response = get_token(api(), "grid_member", otp="abcd-efgh")
 
     assert response.status_code == 201
-    assert not StaticToken.objects.filter(token="abcd-efgh").exists()
+    assert not RecoveryCode.objects.filter(device__user=grid_member).exists()
 
 
 # --- The test fixtures themselves ------------------------------------------------------------

@@ -5,20 +5,19 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from gongzhi.accounts.models import User
+from gongzhi.accounts.models import AuthenticatorDevice, User
 from gongzhi.accounts.services import requires_second_factor
 from tests.accounts.conftest import totp_code
 from tests.conftest import PASSWORD
 
 
-def _device_for(username: str) -> TOTPDevice | None:
+def _device_for(username: str) -> AuthenticatorDevice | None:
     user = User.objects.get(username=username)
     if not requires_second_factor(user):
         return None
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    return device or TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).first()
+    return device or AuthenticatorDevice.objects.create(user=user, name="phone", confirmed=True)
 
 
 def _in_a_thread(function, *args):

@@ -7,59 +7,19 @@ Drives Debian's chromium through Playwright against pytest-django's live server.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from gongzhi.accounts.roles import Role
-from gongzhi.accounts.services import assign_role
-from gongzhi.areas.choices import AreaLevel
 from gongzhi.cases.models import CaseCategory
-from tests.factories import UserFactory, make_area
+from tests.browser.conftest import BROWSER_MARKS
+from tests.browser.signin import sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
-    ),
-]
-
-
-def _square(lng: float, lat: float, size: float) -> dict:
-    ring = [[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]
-    return {"type": "Polygon", "coordinates": [ring]}
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
-def worker(transactional_db):
-    """A community worker of 百合社区 (no second factor required), whose grid has a boundary."""
-    district = make_area("D", AreaLevel.DISTRICT, name="北仑区")
-    street = make_area("S1", AreaLevel.STREET, district, name="新碶街道")
-    community = make_area("C1", AreaLevel.COMMUNITY, street, name="百合社区")
-    make_area(
-        "G1",
-        AreaLevel.GRID,
-        community,
-        name="百合一网格",
-        population=1234,
-        households=456,
-        boundary=_square(121.80, 29.90, 0.01),
-    )
-    CaseCategory.objects.create(code="01", name="市容环境", is_public=True)
-    user = UserFactory(username="worker", display_name="社区小李")
-    assign_role(user, role=Role.COMMUNITY_WORKER, area=community)
-    return user
+def public_category(worker):
+    """One public category, so that the public report form has something to offer."""
+    return CaseCategory.objects.create(code="01", name="市容环境", is_public=True)
 
 
 # Each page and an element that only its scripts draw, proving they ran.
@@ -73,36 +33,24 @@ PAGES = [
 ]
 
 
-def test_main_pages_run_under_the_csp_without_violations(worker, live_server):
-    from playwright.sync_api import sync_playwright
-
+def test_main_pages_run_under_the_csp_without_violations(worker, public_category, live_server, desktop):
+    page = desktop
     violations: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page = context.new_page()
-            page.on(
-                "console",
-                lambda message: (
-                    violations.append(f"{page.url}: {message.text}")
-                    if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
-                    else None
-                ),
-            )
-            page.goto(f"{live_server.url}/login/")
-            page.get_by_label("用户名").fill("worker")
-            page.get_by_label("密码").fill("Gz-test-pass-2026")
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_url(f"{live_server.url}/")
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text
+            else None
+        ),
+    )
+    sign_in(page, live_server.url, "worker")
 
-            drawn = {}
-            for path, selector in PAGES:
-                page.goto(f"{live_server.url}{path}")
-                page.wait_for_load_state("networkidle")
-                drawn[path] = page.locator(selector).count() > 0
-        finally:
-            browser.close()
+    drawn = {}
+    for path, selector in PAGES:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        drawn[path] = page.locator(selector).count() > 0
 
     assert violations == []
     assert drawn == {path: True for path, _ in PAGES}

@@ -249,8 +249,54 @@ def test_selecting_is_refused_to_an_organization_leader(tree, district_admin, or
     )
 
     assert response.status_code == 403
-    assert "您在“百合社区”没有此项操作的权限。" in _html(response)
+    assert "无权访问" in _html(response)
     assert ProjectClaim.objects.get(pk=claim.pk).status == "applied"
+
+
+@pytest.fixture
+def applied(tree, district_admin, org, org_leader):
+    """A published competitive project with one pending application, by 夕阳红服务社."""
+    project = services.create_project(
+        title="青少年心理护航",
+        lifecycle_category="education",
+        area=tree["C1"],
+        by=district_admin,
+        competitive=True,
+    )
+    services.publish_project(project, by=district_admin)
+    return services.apply_for_project(project, organization=org, by=org_leader, proposal="方案")
+
+
+@pytest.mark.parametrize("body", [{}, {"claim": "not-a-claim"}], ids=["empty", "invalid"])
+def test_claim_decision_checks_the_permission_before_the_form(applied, evaluator, page, body):
+    """A role that may not select is refused (403) whatever it sends, not told its form is
+    wrong (400): the form's errors would be about a decision it may not make."""
+    response = page(evaluator).post(
+        reverse("projects:claim_decision", args=[applied.project_id, "select"]), body
+    )
+
+    assert response.status_code == 403
+    assert ProjectClaim.objects.get(pk=applied.pk).status == "applied"
+
+
+def test_withdrawing_is_refused_to_a_leader_whose_organization_has_not_applied(
+    applied, other_org, other_org_leader, page
+):
+    response = page(other_org_leader).post(
+        reverse("projects:claim_decision", args=[applied.project_id, "withdraw"]), {"claim": applied.pk}
+    )
+
+    assert response.status_code == 403
+    assert ProjectClaim.objects.get(pk=applied.pk).status == "applied"
+
+
+def test_the_publisher_still_gets_400_for_an_empty_form(applied, district_admin, page):
+    response = page(district_admin).post(
+        reverse("projects:claim_decision", args=[applied.project_id, "select"]), {}
+    )
+
+    assert response.status_code == 400
+    assert ProjectClaim.objects.get(pk=applied.pk).status == "applied"
 
 
 def test_applicant_withdraws_their_application(tree, district_admin, org, org_leader, page):

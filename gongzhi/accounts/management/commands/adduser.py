@@ -6,6 +6,7 @@ it): it is read from stdin with ``--password-stdin``, or else from ``GONGZHI_PAS
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from typing import Any
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.roles import Role
-from gongzhi.accounts.services import create_user
+from gongzhi.accounts.services import create_account
 from gongzhi.areas.models import Area
 from gongzhi.core.exceptions import DomainError
 
@@ -43,6 +44,11 @@ class Command(BaseCommand):
             help=_("从标准输入读取密码（第一行）；否则读取环境变量 %(env)s") % {"env": PASSWORD_ENV},
         )
         parser.add_argument("--display-name", default="", help=_("显示名称，例如真实姓名"))
+        parser.add_argument(
+            "--must-change-password",
+            action="store_true",
+            help=_("用户首次登录时必须修改密码（为他人创建账号时使用）"),
+        )
 
     def read_password(self, options: dict[str, Any]) -> str:
         if options["password_stdin"]:
@@ -72,8 +78,14 @@ class Command(BaseCommand):
         # The service checks the username, password strength and role/area pair; its
         # DomainError already says what to fix.
         try:
-            user = create_user(
-                username, password=password, role=role, area=area, display_name=options["display_name"]
+            user = create_account(
+                username,
+                password=password,
+                role=role,
+                area=area,
+                display_name=options["display_name"],
+                must_change_password=options["must_change_password"],
+                actor_name=f"{getpass.getuser()} (gongzhi adduser)",
             )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc

@@ -7,7 +7,8 @@ Key rotation, step by step (docs/security.md):
 2. put it FIRST in GONGZHI_DATA_KEY, keeping the old ones after it (``NEW,OLD``), and restart:
    new values use the new key, old values still decrypt;
 3. run ``gongzhi rotate-keys``: every ``*_encrypted`` column of every model (ID numbers,
-   phones, anything encrypted later) is re-encrypted under the new key, in batches, one
+   phones, users' TOTP secrets ``accounts.AuthenticatorDevice.key_encrypted``, anything
+   encrypted later) is re-encrypted under the new key, in batches, one
    transaction per batch; values already under the new key are skipped, so it can be re-run;
 4. when it reports no failures, remove the old key from GONGZHI_DATA_KEY and restart.
 
@@ -30,7 +31,9 @@ from gongzhi.core import crypto
 
 
 class Command(BaseCommand):
-    help = "用 GONGZHI_DATA_KEY 中的第一个（最新）密钥重新加密所有加密字段（身份证号码、电话等）"
+    help = (
+        "用 GONGZHI_DATA_KEY 中的第一个（最新）密钥重新加密所有加密字段（身份证号码、电话、双因素认证密钥等）"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=500, help=_("每个事务处理的行数（默认 500）"))

@@ -1,0 +1,1 @@
+"""Gongzhi's benchmark harness (``make bench``, ``make bench-quick``); see bench/README.md."""

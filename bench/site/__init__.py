@@ -1,0 +1,1 @@
+"""The bench-only Django site: the product's settings and URLs plus the baseline endpoints."""

@@ -99,10 +99,7 @@ def create_user(
             field="username",
         )
     if check_password:
-        try:
-            validate_password(password, User(username=username))
-        except ValidationError as exc:
-            raise DomainError(" ".join(exc.messages), field="password") from exc
+        _validated_password(password, User(username=username))
     with transaction.atomic():
         user = User.objects.create_user(username=username, password=password, display_name=display_name)
         assign_role(user, role=role, area=area, by=by)

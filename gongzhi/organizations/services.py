@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
 from gongzhi.core.exceptions import Conflict, DomainError, Forbidden, InvalidTransition
+from gongzhi.core.history import log_created_bulk
 from gongzhi.core.scoping import can
 from gongzhi.core.security import check_document
 from gongzhi.notifications.services import notify
@@ -853,8 +854,6 @@ def add_members_bulk(
                 changed[member.pk] = member
     with transaction.atomic():
         created = Membership.objects.bulk_create(list(new.values()))
-        from gongzhi.people.services import log_created_bulk
-
         log_created_bulk(created)
         for member in changed.values():  # rare: a role changed on an existing membership
             member.save(update_fields=["role"])
@@ -867,7 +866,6 @@ def create_organizations_bulk(items: list[dict[str, Any]], *, by: Any) -> list[O
     same auditlog entries, in a bounded number of queries."""
     from gongzhi.audit.receivers import _transition_detail
     from gongzhi.audit.services import Category, record_many
-    from gongzhi.people.services import log_created_bulk
 
     if not items:
         return []

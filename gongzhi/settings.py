@@ -319,6 +319,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "gongzhi.core.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "gongzhi.core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -375,6 +379,9 @@ GONGZHI_MAP_CENTER = (29.88, 121.85)  # Beilun district, Ningbo
 GONGZHI_WORK_PERIODS = env_str("GONGZHI_WORK_PERIODS", "08:30-12:00,13:30-17:30")
 # Share of a stage's time after which a case turns yellow (nearly due).
 GONGZHI_YELLOW_SHARE = 0.8
+# How long a process trusts its copy of the grid index stamp, holidays and time limits before
+# reading them again (gongzhi/core/refcache.py); a save in the same process drops it at once.
+GONGZHI_REFERENCE_CACHE_SECONDS = env_int("GONGZHI_REFERENCE_CACHE_SECONDS", 30)
 # Open cases of the same category within this distance are suggested as duplicates.
 GONGZHI_DUPLICATE_RADIUS_M = env_int("GONGZHI_DUPLICATE_RADIUS_M", 100)
 GONGZHI_PHOTO_MAX_BYTES = 10 * 1024 * 1024

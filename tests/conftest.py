@@ -64,6 +64,14 @@ def _static_files_found_on_request():
 
 
 @pytest.fixture(autouse=True)
+def _reference_data_read_fresh(settings):
+    # Each test rolls back what it wrote, which no signal reports: a process-local copy of
+    # holidays or grids (gongzhi/core/refcache.py) would outlive the test that made them.
+    # tests/core/test_refcache.py covers the copy itself.
+    settings.GONGZHI_REFERENCE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real hashers are slow by design; tests only need passwords to round-trip.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -25,3 +25,11 @@ class RoleBackend(ModelBackend):
 
     def get_all_permissions(self, user_obj, obj=None) -> set[str]:
         return {*super().get_all_permissions(user_obj, obj), *self.get_role_permissions(user_obj, obj)}
+
+    def has_perm(self, user_obj, perm, obj=None) -> bool:
+        # Roles first: they grant nearly every check, and they are already in hand (one query
+        # per request, often none: the token's query carries them). Only a permission no role
+        # grants is looked up among the user's and groups' own (two queries, ModelBackend).
+        if user_obj.is_active and perm in self.get_role_permissions(user_obj, obj):
+            return True
+        return super().has_perm(user_obj, perm, obj)

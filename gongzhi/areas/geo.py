@@ -1,8 +1,9 @@
 """Where is a point? Finding the grid that contains a location.
 
 Grid boundaries are read once per process into a shapely STRtree (a spatial index) and
-reloaded when any area changes, so locating a report costs one cheap freshness query plus
-an in-memory lookup, whatever the number of grids.
+reloaded when any area changes, so locating a report costs an in-memory lookup, whatever the
+number of grids, plus a cheap freshness query at most every GONGZHI_REFERENCE_CACHE_SECONDS
+(gongzhi/core/refcache.py; an area saved in this process is seen at once).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from shapely.geometry import Point, shape
 
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
+from gongzhi.core.refcache import Reference
 
 _lock = threading.Lock()
 _index: dict = {"stamp": None, "tree": None, "ids": []}
@@ -25,6 +27,9 @@ def _stamp():
     return tuple(
         Area.objects.filter(level=AreaLevel.GRID).aggregate(n=Count("pk"), t=Max("updated_at")).values()
     )
+
+
+_grid_stamp = Reference("grid-stamp", _stamp, Area)
 
 
 def _load():
@@ -37,7 +42,7 @@ def _load():
 
 def locate_grid(lat: float, lng: float) -> Area | None:
     """The grid whose boundary contains (lat, lng), or None."""
-    stamp = _stamp()
+    stamp = _grid_stamp.get()
     with _lock:
         if _index["stamp"] != stamp:
             tree, ids, geometries = _load()

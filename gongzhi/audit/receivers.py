@@ -23,7 +23,9 @@ from gongzhi.audit.services import record, record_many
 NOTE_LENGTH = 200
 
 
-def _transition_detail(instance: Any, **extra: Any) -> dict[str, Any]:
+def transition_detail(instance: Any, **extra: Any) -> dict[str, Any]:
+    """The ``detail`` of a transition's audit row (from, to, the note cut short): also used by
+    the batch writers that ``bulk_create`` history rows, which send no ``post_save``."""
     detail: dict[str, Any] = {"from": instance.from_status, "to": instance.to_status, **extra}
     note = (getattr(instance, "note", "") or "").strip()
     if note:
@@ -41,7 +43,7 @@ def case_event_saved(sender, instance, created: bool, raw: bool = False, **kwarg
         object_repr=instance.case.number,
         actor=instance.actor,
         actor_name="" if instance.actor_id else instance.actor_label,
-        detail=_transition_detail(instance, level=instance.level),
+        detail=transition_detail(instance, level=instance.level),
     )
 
 
@@ -54,7 +56,7 @@ def _history_saved(prefix: str, subject: str):
             category=Category.TRANSITION,
             target=getattr(instance, subject),
             actor=instance.actor,
-            detail=_transition_detail(instance),
+            detail=transition_detail(instance),
         )
 
     receiver.__name__ = f"{prefix}_history_saved"

@@ -119,26 +119,6 @@ def case_list_queryset(queryset: QuerySet[Case]) -> QuerySet[Case]:
     ).order_by("-reported_at", "-pk")
 
 
-# The columns a list row shows (CaseListSerializer's fast path) and the keyset needs: a page
-# then carries no area boundaries, sealed phones, category deadlines or timestamps it never
-# renders — narrower rows to fetch and fewer values to build per case (bench R2).
-LIST_COLUMNS = (
-    *CaseListSerializer._PLAIN,
-    *CaseListSerializer._TYPED,
-    "warning",
-    "version",
-    "updated_at",
-    "category__code",
-    "category__name",
-    "grid__code",
-    "grid__name",
-    "responsible_area__code",
-    "responsible_area__name",
-    "handling_unit__name",
-    "campaign__name",
-)
-
-
 # ---------------------------------------------------------------------------------------------
 # Request plumbing: JSON or multipart bodies, with photos travelling as files
 
@@ -384,9 +364,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     }
 
     def get_queryset(self):
+        if self.action == "list":  # read as plain rows (``list``): no related objects to join in
+            return with_photo_counts(
+                Case.objects.visible_to(self.request.user).order_by("-reported_at", "-pk")
+            )
         queryset = case_list_queryset(Case.objects.visible_to(self.request.user))
-        if self.action == "list":
-            return with_photo_counts(queryset.only(*LIST_COLUMNS))
         if self.action == "retrieve":
             return with_timeline(queryset)
         return queryset  # transitions: the service locks and re-reads the row
@@ -397,6 +379,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action == "retrieve" else CaseListSerializer
+
+    def list(self, request, *args, **kwargs):
+        # Plain rows, not model instances (bench R2); the keyset pagination reads its position
+        # from a row's ``reported_at`` as well as from an instance's.
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*CaseListSerializer.VALUES))
+        return self.get_paginated_response(CaseListSerializer.rows(page, request))
 
     def _detail(
         self, pk: int, serializer_class: type[CaseDetailSerializer] = CaseDetailSerializer, **extra: Any

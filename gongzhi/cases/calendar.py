@@ -14,6 +14,18 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.utils import timezone
 
+from gongzhi.core.refcache import Reference
+
+
+def _all_holidays() -> dict[datetime.date, bool]:
+    from gongzhi.cases.models import Holiday
+
+    return dict(Holiday.objects.values_list("date", "is_workday"))
+
+
+# A few dozen rows a year, read by every deadline: kept per process (gongzhi/core/refcache.py).
+_holidays = Reference("holidays", _all_holidays, "cases.Holiday")
+
 
 def _periods() -> list[tuple[datetime.time, datetime.time]]:
     periods = []
@@ -27,30 +39,22 @@ class WorkCalendar:
     """Answers "is this a working day" and does deadline arithmetic.
 
     ``overrides`` maps a date to True (an adjusted workday) or False (a holiday); when not
-    given, they are read from ``Holiday`` one year at a time, as the arithmetic reaches it.
+    given, they are ``Holiday``'s rows, read once per calendar (or from the process's copy).
     """
 
     def __init__(self, overrides: dict[datetime.date, bool] | None = None):
         self._overrides = overrides
-        self._loaded_years: set[int] = set()
-        self._from_db: dict[datetime.date, bool] = {}
+        self._from_db: dict[datetime.date, bool] | None = None
         self.periods = _periods()
         self.tz = timezone.get_default_timezone()
-
-    def _load_year(self, year: int) -> None:
-        from gongzhi.cases.models import Holiday
-
-        self._loaded_years.add(year)
-        for day, is_workday in Holiday.objects.filter(date__year=year).values_list("date", "is_workday"):
-            self._from_db[day] = is_workday
 
     def is_workday(self, day: datetime.date) -> bool:
         if self._overrides is not None:
             if day in self._overrides:
                 return self._overrides[day]
         else:
-            if day.year not in self._loaded_years:
-                self._load_year(day.year)
+            if self._from_db is None:
+                self._from_db = _holidays.get()
             if day in self._from_db:
                 return self._from_db[day]
         return day.weekday() < 5

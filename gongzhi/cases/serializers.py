@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +27,10 @@ from gongzhi.cases.models import (
     CasePhoto,
     CategoryTimeLimit,
     HandlingUnit,
+    PhotoPhase,
 )
 from gongzhi.cases.services import may_dispatch
+from gongzhi.core.api import FieldsBuiltOnce
 from gongzhi.core.masking import mask_name
 
 STATUS_HELP = _(
@@ -190,7 +193,7 @@ class HandlingUnitWriteSerializer(serializers.Serializer):
 # Photos and the timeline
 
 
-class CasePhotoSerializer(_RequestMixin, serializers.ModelSerializer):
+class CasePhotoSerializer(FieldsBuiltOnce, _RequestMixin, serializers.ModelSerializer):
     phase = serializers.CharField(help_text=_("阶段：report、on_site、feedback、verify、campaign"))
     phase_display = serializers.CharField(source="get_phase_display")
     url = serializers.SerializerMethodField(help_text=_("原图（经权限检查的地址）"))
@@ -207,7 +210,7 @@ class CasePhotoSerializer(_RequestMixin, serializers.ModelSerializer):
         return photo_urls(self._request(), obj.pk)[1]
 
 
-class CaseEventSerializer(_RequestMixin, serializers.ModelSerializer):
+class CaseEventSerializer(FieldsBuiltOnce, _RequestMixin, serializers.ModelSerializer):
     action = serializers.CharField(help_text=_("动作，如 report、register、dispatch、accept、feedback …"))
     action_display = serializers.CharField(source="get_action_display")
     actor = serializers.SerializerMethodField(help_text=_("操作方"))
@@ -271,7 +274,7 @@ def _display(case: Case, field_name: str) -> str:
     return str(_choice_labels(field_name).get(value, value))
 
 
-class CaseListSerializer(_RequestMixin, serializers.ModelSerializer):
+class CaseListSerializer(FieldsBuiltOnce, _RequestMixin, serializers.ModelSerializer):
     category = CaseCategoryRefSerializer()
     grid = CaseAreaRefSerializer()
     level = serializers.CharField(help_text=LEVEL_HELP)
@@ -366,6 +369,96 @@ class CaseListSerializer(_RequestMixin, serializers.ModelSerializer):
         out["version"] = int(instance.version)
         out["updated_at"] = fields["updated_at"].to_representation(instance.updated_at)
         return {name: out[name] for name in self.Meta.fields}
+
+    # The API list reads its rows with ``.values(*VALUES)`` (no model instances: a page of 50
+    # cases built 200 of them) and turns them into the same dicts with ``rows()`` below.
+    VALUES = (
+        *_PLAIN,
+        *_TYPED,
+        "category_id",
+        "category__code",
+        "category__name",
+        "grid_id",
+        "grid__code",
+        "grid__name",
+        "responsible_area_id",
+        "responsible_area__code",
+        "responsible_area__name",
+        "handling_unit_id",
+        "handling_unit__name",
+        "campaign_id",
+        "campaign__name",
+        "warning",
+        "version",
+        "updated_at",
+    )
+
+    @classmethod
+    @functools.cache
+    def _representers(cls) -> dict[str, serializers.Field]:
+        # The declared fields, built once: the ones ``rows`` uses keep no per-request state
+        # (a datetime takes the active time zone when it is shown).
+        return dict(cls().fields)
+
+    @classmethod
+    def rows(cls, values: list[dict[str, Any]], request: Any) -> list[dict[str, Any]]:
+        """A page of ``.values(*VALUES)`` rows as the list's JSON objects: exactly what
+        ``to_representation`` gives for the same cases (tests/bench/test_case_list.py), with
+        labels, the clock and the thumbnail URL worked out once per page, not per row, and the
+        photos counted in one query for the page's cases only (counted in the page's own query,
+        PostgreSQL may count them for every case it sorts, before the limit)."""
+        photos = {
+            row["case_id"]: (row["n"], row["first"])
+            for row in CasePhoto.objects.filter(case_id__in=[v["id"] for v in values])
+            .order_by()
+            .values("case_id")
+            .annotate(n=Count("pk"), first=Min("pk", filter=Q(phase=PhotoPhase.REPORT)))
+        }
+        fields = cls._representers()
+        labels = {
+            name: {value: str(label) for value, label in _choice_labels(name).items()}
+            for name in ("level", "status", "source", "warning")
+        }
+        typed = [(name, fields[name].to_representation) for name in cls._TYPED]
+        updated = fields["updated_at"].to_representation
+        now = timezone.now()
+        marker = 987654321
+        thumb = photo_urls(request, marker)[1].split(str(marker))
+        out = []
+        for row in values:
+            item: dict[str, Any] = {}
+            for name in cls._PLAIN:
+                value = row[name]
+                item[name] = None if value is None else fields[name].to_representation(value)
+            status, deadline = row["status"], row["stage_deadline"]
+            photo_count, photo = photos.get(row["id"], (0, None))
+            unit, campaign = row["handling_unit_id"], row["campaign_id"]
+            item["category"] = (
+                {"code": row["category__code"], "name": row["category__name"]} if row["category_id"] else None
+            )
+            item["grid"] = {"code": row["grid__code"], "name": row["grid__name"]} if row["grid_id"] else None
+            item["level_display"] = labels["level"].get(row["level"], row["level"])
+            item["responsible_area"] = (
+                {"code": row["responsible_area__code"], "name": row["responsible_area__name"]}
+                if row["responsible_area_id"]
+                else None
+            )
+            item["status_display"] = labels["status"].get(status, status)
+            item["source_display"] = labels["source"].get(row["source"], row["source"])
+            item["handling_unit"] = {"id": unit, "name": row["handling_unit__name"]} if unit else None
+            item["campaign"] = {"id": campaign, "name": row["campaign__name"]} if campaign else None
+            item["warning"] = WARNING_NAMES.get(row["warning"], "none")
+            item["warning_display"] = labels["warning"].get(row["warning"], row["warning"])
+            item["is_overdue"] = status in OPEN_STATUSES and deadline is not None and deadline < now
+            for name, represent in typed:
+                value = row[name]
+                item[name] = None if value is None else represent(value)
+            item["photo_count"] = photo_count
+            item["thumbnail_url"] = f"{thumb[0]}{photo}{thumb[1]}" if photo else None
+            item["version"] = int(row["version"])
+            item["updated_at"] = updated(row["updated_at"])
+            out.append({name: item[name] for name in cls.Meta.fields})
+        return out
 
     def get_warning(self, obj: Case) -> str:
         return WARNING_NAMES.get(obj.warning, "none")

@@ -56,6 +56,7 @@ from gongzhi.cases.models import (
 )
 from gongzhi.cases.photos import ProcessedPhoto, process_photos, store_photo
 from gongzhi.core.exceptions import Conflict, DomainError, Forbidden, InvalidTransition
+from gongzhi.core.refcache import Reference
 from gongzhi.core.scoping import can, jurisdiction_paths
 from gongzhi.notifications.services import notify
 
@@ -63,15 +64,25 @@ from gongzhi.notifications.services import notify
 # Deadlines
 
 
+def _all_time_limits() -> dict[tuple[int, str, str], float]:
+    # Lowest id wins where (impossibly, under the unique constraint) two rows match.
+    limits: dict[tuple[int, str, str], float] = {}
+    for category_id, stage, level, hours in CategoryTimeLimit.objects.order_by("-pk").values_list(
+        "category_id", "stage", "level", "hours"
+    ):
+        limits[(category_id, stage, level)] = float(hours)
+    return limits
+
+
+# Per-level limits: a few rows per category, read on every report and transition.
+_time_limits = Reference("time-limits", _all_time_limits, CategoryTimeLimit)
+
+
 def stage_hours(category: CaseCategory, stage: str, level: str) -> float:
     """Working hours allowed for ``stage`` at ``level``: a per-level limit if set, else the
     category's default."""
-    override = (
-        CategoryTimeLimit.objects.filter(category=category, stage=stage, level=level)
-        .values_list("hours", flat=True)
-        .first()
-    )
-    return float(override) if override is not None else category.stage_hours(stage)
+    override = _time_limits.get().get((category.pk, stage, level))
+    return override if override is not None else category.stage_hours(stage)
 
 
 def _set_stage_clock(case: Case, now: datetime.datetime, calendar: WorkCalendar) -> list[str]:
@@ -91,16 +102,7 @@ def _close_deadline(case: Case, now: datetime.datetime, calendar: WorkCalendar) 
     """By when the case must be closed (按期结案), counted from ``now`` at the current level:
     dispatch + accept + handle + verify limits."""
     stages = (Stage.DISPATCH, Stage.ACCEPT, Stage.HANDLE, Stage.VERIFY)
-    # ``stage_hours`` for the four stages in one query; the lowest id wins, as there.
-    overrides = dict(
-        CategoryTimeLimit.objects.filter(category=case.category, level=case.level, stage__in=stages)
-        .order_by("-pk")
-        .values_list("stage", "hours")
-    )
-    hours = sum(
-        float(overrides[stage]) if stage in overrides else case.category.stage_hours(stage)
-        for stage in stages
-    )
+    hours = sum(stage_hours(case.category, stage, case.level) for stage in stages)
     return calendar.add_working_hours(now, hours)
 
 
@@ -108,12 +110,22 @@ def _close_deadline(case: Case, now: datetime.datetime, calendar: WorkCalendar) 
 # Who may act
 
 
-def responsible_area_for(grid: Area, level: str) -> Area:
-    """The area at ``level`` that contains ``grid`` (zones are not on the case ladder)."""
+def responsible_area_for(grid: Area, level: str, areas: dict[str, Area] | None = None) -> Area:
+    """The area at ``level`` that contains ``grid`` (zones are not on the case ladder), among
+    ``areas`` (code → area: ``escalation_areas`` fetches them for many cases at once) or read
+    now. Raises DomainError when the area tree has no such area."""
     if level == CaseLevel.GRID:
         return grid
     codes = grid.path.strip("/").split("/")
-    return Area.objects.get(code__in=codes, level=level)
+    if areas is None:
+        areas = {area.code: area for area in Area.objects.filter(code__in=codes, level=level)}
+    found = [areas[code] for code in codes if code in areas and areas[code].level == level]
+    if len(found) != 1:
+        raise DomainError(
+            _("网格“%(grid)s”没有唯一的上级%(level)s，无法上报，请检查区域设置。")
+            % {"grid": grid.name, "level": CaseLevel(level).label}
+        )
+    return found[0]
 
 
 def may_dispatch(user: Any, case: Case) -> bool:
@@ -224,7 +236,9 @@ def report_case(
     processed = process_photos(photos)
 
     calendar = WorkCalendar()
-    with transaction.atomic():
+    # No savepoint of its own: an error here fails the caller's block as a whole anyway (the API
+    # wraps the report in the idempotency key's savepoint), and each savepoint is two round trips.
+    with transaction.atomic(savepoint=False):
         case = Case(
             number=f"tmp-{now.timestamp()}-{id(object())}"[:20],
             category=category,
@@ -658,10 +672,74 @@ def close_case(case: Case, *, by: Any, note: str = "", **kw: Any) -> Case:
     return case
 
 
+def escalation_areas(cases: Iterable[Case]) -> dict[str, Area]:
+    """The areas ``cases`` escalate to (one level up, on each grid's path), by code, in one
+    query whatever the number of cases: the look-up ``apply_escalation`` needs."""
+    levels: set[str] = set()
+    codes: set[str] = set()
+    for case in cases:
+        level = next_level(case.level)
+        if level is not None:
+            levels.add(level)
+            codes.update(case.grid.path.strip("/").split("/"))
+    if not levels:
+        return {}
+    return {area.code: area for area in Area.objects.filter(code__in=codes, level__in=levels)}
+
+
+def apply_escalation(
+    case: Case, *, now: datetime.datetime, calendar: WorkCalendar, areas: dict[str, Area]
+) -> list[str]:
+    """The rule of 上报, applied to ``case`` in memory (nothing is written): the next level
+    up, the area at that level containing the grid (from ``areas``, see ``escalation_areas``),
+    no handling unit, and the new level's close deadline and dispatch clock. The case must
+    already be in the status escalation leads to. Returns the fields it changed.
+
+    The one copy of the rule: ``escalate_case`` applies it to one locked case, the sweep to a
+    chunk of locked cases before writing them in bulk. Raises InvalidTransition at district
+    level (nowhere higher to go), DomainError when the area tree lacks the area above;
+    either way before changing anything."""
+    level = next_level(case.level)
+    if level is None:
+        raise InvalidTransition(_("事件已在区级，无法继续上报。"))
+    area = responsible_area_for(case.grid, level, areas)
+    case.level = level
+    case.responsible_area = area
+    case.handling_unit = None
+    case.escalation_count += 1
+    case.registered_at = case.registered_at or now
+    case.due_at = _close_deadline(case, now, calendar)
+    # The new level dispatches again, against its own dispatch deadline.
+    fields = _set_stage_clock(case, now, calendar)
+    case.dispatch_deadline = case.stage_deadline
+    return [
+        "level",
+        "responsible_area",
+        "handling_unit",
+        "escalation_count",
+        "registered_at",
+        "due_at",
+        "dispatch_deadline",
+        *fields,
+    ]
+
+
+def escalation_actor_label(automatic: bool) -> str:
+    """Who the timeline names for an escalation nobody made (超期自动上报), else ""."""
+    return _("系统（超期自动上报）") if automatic else ""
+
+
+def escalation_notice(case: Case) -> str:
+    """The escalated case's notice to its new level's dispatchers."""
+    return _("事件 %(n)s 已上报至%(level)s，请派遣。") % {"n": case.number, "level": case.get_level_display()}
+
+
 def escalate_case(case: Case, *, by: Any, note: str, automatic: bool = False, **kw: Any) -> Case:
     """上报: hand the case to the next level up (grid → community → street → district). The
-    handling unit is cleared, limits of the new level apply, its dispatchers are notified.
-    Raises InvalidTransition at district level (nowhere higher to go)."""
+    handling unit is cleared, limits of the new level apply (``apply_escalation``), its
+    dispatchers are notified. Raises InvalidTransition at district level (nowhere higher to
+    go), DomainError when the area tree lacks the area above. The sweep escalates overdue
+    cases in bulk by the same rule (``gongzhi.cases.sweep``)."""
     if not automatic and not (note or "").strip():
         raise DomainError(_("请说明上报原因（本级为何无法解决）。"), field="note")
 
@@ -672,29 +750,9 @@ def escalate_case(case: Case, *, by: Any, note: str, automatic: bool = False, **
                 or (c.level == CaseLevel.GRID and can(by, "cases.resolve_on_site", c.grid)),
                 _("您无权上报该事件。"),
             )
-        if next_level(c.level) is None:
-            raise InvalidTransition(_("事件已在区级，无法继续上报。"))
 
     def mutate(c: Case, now, calendar) -> list[str]:
-        c.level = next_level(c.level)
-        c.responsible_area = responsible_area_for(c.grid, c.level)
-        c.handling_unit = None
-        c.escalation_count += 1
-        c.registered_at = c.registered_at or now
-        c.due_at = _close_deadline(c, now, calendar)
-        # The new level dispatches again, against its own dispatch deadline.
-        fields = _set_stage_clock(c, now, calendar)
-        c.dispatch_deadline = c.stage_deadline
-        return [
-            "level",
-            "responsible_area",
-            "handling_unit",
-            "escalation_count",
-            "registered_at",
-            "due_at",
-            "dispatch_deadline",
-            *fields,
-        ]
+        return apply_escalation(c, now=now, calendar=calendar, areas=escalation_areas([c]))
 
     case = _transition(
         case,
@@ -703,18 +761,12 @@ def escalate_case(case: Case, *, by: Any, note: str, automatic: bool = False, **
         note=note,
         check=check,
         mutate=mutate,
-        actor_label=_("系统（超期自动上报）") if automatic else "",
+        actor_label=escalation_actor_label(automatic),
         event_action=CaseAction.AUTO_ESCALATE if automatic else None,
         data={"automatic": automatic},
         **kw,
     )
-    notify(
-        _dispatchers(case),
-        verb="case_escalated",
-        text=_("事件 %(n)s 已上报至%(level)s，请派遣。")
-        % {"n": case.number, "level": case.get_level_display()},
-        url=case_url(case),
-    )
+    notify(_dispatchers(case), verb="case_escalated", text=escalation_notice(case), url=case_url(case))
     return case
 
 

@@ -1,12 +1,15 @@
 """Sending notifications. Always after the change that caused them commits.
 
-Every notification is a row in the recipient's in-app inbox, written right after the commit
-by the process that made the change (so the unread badge is current at once). Where the
+Every notification is a row in the recipient's in-app inbox. With a task queue (production)
+the change queues ``tasks.write_notifications`` after its commit and a Celery worker writes the
+rows moments later, so the request that made the change pays one message to the broker, not a
+second transaction (bench R1); if the broker cannot be reached, the process writes them itself.
+In the embedded mode (no queue) the process writes them right after the commit. Where the
 deployment sends mail (``email_enabled()``), a recipient with an email address also gets it
-as a plain-text email: the after-commit writer queues ``tasks.send_notification_email`` for
-those who got a new row, and a Celery worker sends it, retrying later when the mail server
-is briefly unavailable (in the embedded mode, without a task queue, the task runs in-process
-and a failure is logged, not retried). A rolled-back change writes and queues nothing.
+as a plain-text email: the writer queues ``tasks.send_notification_email`` for those who got a
+new row, and a Celery worker sends it, retrying later when the mail server is briefly
+unavailable (in the embedded mode the task runs in-process and a failure is logged, not
+retried). A rolled-back change writes and queues nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def email_enabled() -> bool:
     return settings.is_overridden("EMAIL_HOST") and bool(settings.EMAIL_HOST)
 
 
-def _write(recipient_ids: list[int], verb: str, text: str, url: str, key: str) -> None:
+def write(recipient_ids: list[int], verb: str, text: str, url: str, key: str) -> None:
+    """Write the inbox rows (and queue their emails): the worker's side of ``notify``."""
     send_email = email_enabled()
     if key and send_email:
         # Only those who get the row now get the email: a repeated key sends nothing twice.
@@ -136,7 +140,21 @@ def notify(recipients: Iterable[Any], *, verb: str, text: str, url: str = "", ke
     ids = sorted({getattr(r, "pk", r) for r in recipients if r is not None})
     if not ids:
         return
-    transaction.on_commit(lambda: _write(ids, verb, str(text), url, key))
+    transaction.on_commit(lambda: _deliver(ids, verb, str(text), url, key))
+
+
+def _deliver(recipient_ids: list[int], verb: str, text: str, url: str, key: str) -> None:
+    from gongzhi.notifications.tasks import write_notifications
+
+    if write_notifications.app.conf.task_always_eager:
+        write(recipient_ids, verb, text, url, key)
+        return
+
+    try:
+        write_notifications.delay(recipient_ids, verb, text, url, key)
+    except Exception:  # the broker is down: the change has committed, so write them here
+        log.warning("Task queue unreachable: writing %s notification(s) in-process", len(recipient_ids))
+        write(recipient_ids, verb, text, url, key)
 
 
 def mark_read(notification: Notification, *, by: Any) -> None:

@@ -45,3 +45,10 @@ def send_notification_email(self, recipient_ids: list[int], text: str, url: str 
             "Sending %s notification email(s) failed", len(failure.unsent), exc_info=failure.cause
         )
         return 0
+
+
+@app.task(name="gongzhi.notifications.tasks.write_notifications", ignore_result=True)
+def write_notifications(recipient_ids: list[int], verb: str, text: str, url: str = "", key: str = "") -> None:
+    """The inbox rows of one notification, queued after the change that caused it committed.
+    A message delivered twice writes nothing twice where the notification has a key."""
+    services.write(recipient_ids, verb, text, url, key)

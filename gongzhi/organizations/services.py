@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.areas.choices import AreaLevel
 from gongzhi.areas.models import Area
+from gongzhi.audit.receivers import transition_detail
+from gongzhi.audit.services import Category, record_many
 from gongzhi.core.exceptions import Conflict, DomainError, Forbidden, InvalidTransition
 from gongzhi.core.history import log_created_bulk
 from gongzhi.core.scoping import can
@@ -864,9 +866,6 @@ def create_organizations_bulk(items: list[dict[str, Any]], *, by: Any) -> list[O
     same order (the first failing item raises the same error), the same rows — organization,
     domains, the leader's membership, the "create" change row and its audit row — and the
     same auditlog entries, in a bounded number of queries."""
-    from gongzhi.audit.receivers import _transition_detail
-    from gongzhi.audit.services import Category, record_many
-
     if not items:
         return []
     areas = {item["area"].pk: item["area"] for item in items}
@@ -877,6 +876,7 @@ def create_organizations_bulk(items: list[dict[str, Any]], *, by: Any) -> list[O
     names = [((item.get("name") or "").strip(), streets[item["area"].pk]) for item in items]
     taken = taken_names((street, name) for name, street in names if name and street is not None)
     leaders = [item.get("leader") for item in items]
+    categories, known_domains = set(FilingCategory.values), set(ServiceDomain.values)
     for item, (name, street) in zip(items, names, strict=True):
         area = item["area"]
         if not name:
@@ -886,13 +886,13 @@ def create_organizations_bulk(items: list[dict[str, Any]], *, by: Any) -> list[O
         if street is None:
             raise DomainError(_("备案组织的所在区域须为街道或街道以下（社区、网格）。"), field="area")
         category = item.get("category", "")
-        if category and category not in FilingCategory.values:
+        if category and category not in categories:
             raise DomainError(_("未知的组织类别。"), field="category")
         if (street.pk, name) in taken:
             raise Conflict(
                 _("本街道已有名为“%(name)s”的社会组织，请换一个名称。") % {"name": name}, field="name"
             )
-        unknown = set(item.get("domains", ())) - set(ServiceDomain.values)
+        unknown = set(item.get("domains", ())) - known_domains
         if unknown:
             raise DomainError(
                 _("未知的服务领域：%(d)s。") % {"d": _("、").join(sorted(unknown))}, field="domains"
@@ -954,7 +954,7 @@ def create_organizations_bulk(items: list[dict[str, Any]], *, by: Any) -> list[O
                     "category": Category.TRANSITION,
                     "target": change.organization,
                     "actor": change.actor,
-                    "detail": _transition_detail(change),
+                    "detail": transition_detail(change),
                 }
                 for change in changes
             ]

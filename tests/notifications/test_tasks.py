@@ -1,5 +1,6 @@
-"""The notification email goes through the task queue: queued only after the change commits
-(never on rollback), sent by the task, retried later for a passing mail failure.
+"""Notifications go through the task queue: the inbox rows are queued only after the change
+commits (never on rollback) and written by a worker, which queues the email; the email task
+sends it, retrying later for a passing mail failure.
 
 The tests publish to Celery's in-memory broker (the test settings' broker without REDIS_URL)
 with eager execution off, and read what was published from Celery's own
@@ -27,6 +28,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 TASK = "gongzhi.notifications.tasks.send_notification_email"
+WRITE = "gongzhi.notifications.tasks.write_notifications"
 
 
 @pytest.fixture
@@ -90,6 +92,15 @@ class FailingOn:
         return len(messages)
 
 
+def run_writes(queue: list, capture) -> None:
+    """Be the worker for the queued inbox writes (taking them off the queue)."""
+    writes = [args for name, args, _headers in queue if name == WRITE]
+    queue[:] = [item for item in queue if item[0] != WRITE]
+    with capture(execute=True):
+        for args in writes:
+            tasks.write_notifications.run(*args)
+
+
 def as_worker(retries: int = 0):
     """Run the task body as a worker would (not eagerly), at its ``retries``-th try."""
     task = tasks.send_notification_email
@@ -97,17 +108,43 @@ def as_worker(retries: int = 0):
     return task
 
 
-def test_the_email_is_queued_only_after_the_commit(alice, mail_on, queue, django_capture_on_commit_callbacks):
+def test_the_inbox_row_and_email_are_queued_only_after_the_commit(
+    alice, mail_on, queue, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         notify([alice], verb="case_closed", text="事件已结案。", url="/cases/7/")
         before_commit = list(queue)
 
     assert before_commit == []
     assert [(name, args) for name, args, _headers in queue] == [
+        (WRITE, [[alice.pk], "case_closed", "事件已结案。", "/cases/7/", ""])
+    ]
+    # The worker writes the inbox row, and queues the email for it.
+    assert Notification.objects.count() == 0
+    run_writes(queue, django_capture_on_commit_callbacks)
+    assert list(Notification.objects.values_list("recipient", flat=True)) == [alice.pk]
+    assert [(name, args) for name, args, _headers in queue] == [
         (TASK, [[alice.pk], "事件已结案。", "/cases/7/"])
     ]
-    # The inbox row is written at the commit by the process itself, not by the task.
+
+
+def test_a_broker_that_is_down_loses_no_inbox_row(
+    alice, queue, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("redis down")
+
+    monkeypatch.setattr(tasks.write_notifications, "delay", unreachable)
+    with (
+        caplog.at_level(logging.WARNING, logger="gongzhi.notifications.services"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        notify([alice], verb="case_closed", text="事件已结案。")
+
     assert list(Notification.objects.values_list("recipient", flat=True)) == [alice.pk]
+    assert [r.getMessage() for r in caplog.records] == [
+        "Task queue unreachable: writing 1 notification(s) in-process"
+    ]
 
 
 def test_nothing_is_queued_on_rollback(alice, mail_on, queue, django_capture_on_commit_callbacks):
@@ -126,6 +163,7 @@ def test_nothing_is_queued_on_rollback(alice, mail_on, queue, django_capture_on_
 def test_nothing_is_queued_when_email_is_off(alice, queue, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         notify([alice], verb="case_closed", text="事件已结案。")
+    run_writes(queue, django_capture_on_commit_callbacks)
 
     assert queue == []
     assert Notification.objects.count() == 1
@@ -135,8 +173,10 @@ def test_a_repeated_key_queues_no_second_email(alice, mail_on, queue, django_cap
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             notify([alice], verb="case_red", text="事件超期。", key="red:1:2026-11-23")
+        run_writes(queue, django_capture_on_commit_callbacks)
 
-    assert len(queue) == 1
+    assert [name for name, _args, _headers in queue] == [TASK]
+    assert Notification.objects.count() == 1
 
 
 def test_the_queued_task_sends_the_email(
@@ -144,6 +184,7 @@ def test_the_queued_task_sends_the_email(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         notify([alice, bob], verb="case_dispatched", text="新派遣事件：20261123 占道堆物", url="/cases/7/")
+    run_writes(queue, django_capture_on_commit_callbacks)
     [(_name, args, _headers)] = queue
 
     sent = tasks.send_notification_email.apply(args=args).get()
@@ -258,5 +299,5 @@ def test_a_broker_that_is_down_loses_the_email_not_the_change(
 
     assert Notification.objects.count() == 1
     assert [r.getMessage().splitlines()[0] for r in caplog.records] == [
-        "Error calling _write.<locals>.<lambda> in on_commit() (redis down)."
+        "Error calling write.<locals>.<lambda> in on_commit() (redis down)."
     ]

@@ -140,18 +140,22 @@ def notify(recipients: Iterable[Any], *, verb: str, text: str, url: str = "", ke
     ids = sorted({getattr(r, "pk", r) for r in recipients if r is not None})
     if not ids:
         return
-    transaction.on_commit(lambda: _deliver(ids, verb, str(text), url, key))
+    from gongzhi.notifications.tasks import write_notifications  # the tasks import this module
 
-
-def _deliver(recipient_ids: list[int], verb: str, text: str, url: str, key: str) -> None:
-    from gongzhi.notifications.tasks import write_notifications
-
+    text = str(text)
     if write_notifications.app.conf.task_always_eager:
-        write(recipient_ids, verb, text, url, key)
-        return
+        transaction.on_commit(lambda: write(ids, verb, text, url, key))
+    else:
+        transaction.on_commit(
+            lambda: _queued_or_written(write_notifications.delay, ids, verb, text, url, key)
+        )
 
+
+def _queued_or_written(
+    queue: Any, recipient_ids: list[int], verb: str, text: str, url: str, key: str
+) -> None:
     try:
-        write_notifications.delay(recipient_ids, verb, text, url, key)
+        queue(recipient_ids, verb, text, url, key)
     except Exception:  # the broker is down: the change has committed, so write them here
         log.warning("Task queue unreachable: writing %s notification(s) in-process", len(recipient_ids))
         write(recipient_ids, verb, text, url, key)

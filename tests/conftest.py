@@ -54,6 +54,20 @@ def _audit_log_flushable():
     BaseDatabaseOperations.execute_sql_flush = original
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # PostgreSQL compiles a query it estimates costly with LLVM (JIT). Over the demo world the
+    # planner's estimates of the API's list queries pass that bar, and compiling one costs a
+    # second or more where running it takes a few milliseconds. Tests look at results, which JIT
+    # does not change, so their connections do without it.
+    from django.db import connections
+
+    for alias in connections:
+        if connections[alias].vendor == "postgresql":
+            options = connections[alias].settings_dict.setdefault("OPTIONS", {})
+            options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _static_files_found_on_request():
     # Each test client loads the middleware afresh, and WhiteNoise would then scan every static
@@ -156,6 +170,20 @@ def api():
         return client
 
     return make
+
+
+def check_deferred_constraints() -> None:
+    """Check now the foreign keys of rows built once for a module, inside the transaction that
+    is rolled back after it. Call it once the rows are built.
+
+    PostgreSQL checks foreign keys at commit, and that transaction never commits: the checks stay
+    queued, and the constraint check Django runs at the end of every test (``SET CONSTRAINTS ALL
+    IMMEDIATE`` inside the test's savepoint) would run every one of them again, since rolling
+    back the savepoint queues them once more: seconds a test over the demo. Run here, outside
+    any savepoint, they are done with; each test still checks the rows it writes."""
+    from django.db import connection
+
+    connection.check_constraints()
 
 
 def signed_in_client(user) -> Client:

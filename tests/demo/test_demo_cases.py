@@ -37,8 +37,11 @@ from gongzhi.demo.builder import DemoResult, build_demo
 from gongzhi.demo.case_data import CAMPAIGN_END, CAMPAIGN_NAME, CAMPAIGN_START
 from gongzhi.demo.case_simulation import REFERENCE_MOMENT, YEAR_START, FastCalendar, holiday_overrides
 from gongzhi.demo.management.commands.demo import Command as DemoCommand
+from tests.conftest import check_deferred_constraints
 
-pytestmark = pytest.mark.django_db
+# The module's tests share the demo, built once for the module: one xdist worker runs them
+# all (``--dist loadgroup`` in pyproject.toml), so that it is built once, not on each worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo-cases")]
 
 # Events that record something without being a transition of the state machine.
 NOT_TRANSITIONS = {CaseAction.WARN_YELLOW, CaseAction.WARN_RED, CaseAction.CAMPAIGN}
@@ -55,6 +58,7 @@ def demo(django_db_setup, django_db_blocker):
     ):
         # All that `gongzhi demo` loads.
         result = build_demo(cases=True, organizations=True, projects=True, volunteers=True)
+        check_deferred_constraints()
         yield result
         transaction.set_rollback(True)
 

@@ -43,8 +43,11 @@ from gongzhi.projects.models import (
     ProjectClaim,
 )
 from gongzhi.projects.queries import coverage, with_balances, with_totals
+from tests.conftest import check_deferred_constraints
 
-pytestmark = pytest.mark.django_db
+# The module's tests share the demo, built once for the module: one xdist worker runs them
+# all (``--dist loadgroup`` in pyproject.toml), so that it is built once, not on each worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo-projects")]
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +63,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         transaction.atomic(),
     ):
         result = build_demo(organizations=True, projects=True)
+        check_deferred_constraints()
         yield result
         transaction.set_rollback(True)
 

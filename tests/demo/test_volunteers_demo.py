@@ -39,8 +39,11 @@ from gongzhi.volunteers.models import (
     Volunteer,
     Wish,
 )
+from tests.conftest import check_deferred_constraints
 
-pytestmark = pytest.mark.django_db
+# The module's tests share the demo, built once for the module: one xdist worker runs them
+# all (``--dist loadgroup`` in pyproject.toml), so that it is built once, not on each worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo-volunteers")]
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +59,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         transaction.atomic(),
     ):
         result = build_demo(organizations=True, volunteers=True)
+        check_deferred_constraints()
         yield result
         transaction.set_rollback(True)
 

@@ -26,6 +26,7 @@ from gongzhi.accounts.models import User
 from gongzhi.accounts.roles import Role
 from gongzhi.accounts.services import assign_role
 from gongzhi.areas.models import Area
+from tests.conftest import check_deferred_constraints
 from tests.factories import UserFactory
 
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -261,5 +262,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Any:
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
-        yield build_world()
+        world = build_world()
+        check_deferred_constraints()
+        yield world
         transaction.set_rollback(True)

@@ -29,7 +29,10 @@ from rest_framework.test import APIClient
 from tests.security.conftest import World
 from tests.security.matrix import ADMIN_SITE_NAMESPACE, PUBLIC, ROWS, Row
 
-pytestmark = pytest.mark.django_db
+# The module's tests share the two-street world (tests/security/conftest.py), built once for the
+# module: one xdist worker runs them all (``--dist loadgroup`` in pyproject.toml), so that it is
+# built once, not on each worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("security-world-matrix")]
 
 REFUSALS = (401, 403, 404)
 

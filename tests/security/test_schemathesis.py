@@ -29,7 +29,10 @@ from schemathesis.specs.openapi.checks import (
 
 from gongzhi.accounts.services import issue_token
 
-pytestmark = pytest.mark.django_db
+# The module's tests share the two-street world (tests/security/conftest.py), built once for the
+# module: one xdist worker runs them all (``--dist loadgroup`` in pyproject.toml), so that it is
+# built once, not on each worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("security-world-schemathesis")]
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "5"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

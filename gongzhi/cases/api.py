@@ -364,10 +364,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     }
 
     def get_queryset(self):
-        if self.action == "list":  # read as plain rows (``list``): no related objects to join in
-            return with_photo_counts(
-                Case.objects.visible_to(self.request.user).order_by("-reported_at", "-pk")
-            )
+        if self.action == "list":  # plain rows (``list``); their photos are counted per page
+            return Case.objects.visible_to(self.request.user).order_by("-reported_at", "-pk")
         queryset = case_list_queryset(Case.objects.visible_to(self.request.user))
         if self.action == "retrieve":
             return with_timeline(queryset)

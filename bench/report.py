@@ -33,6 +33,18 @@ def judge(results: dict[str, Any]) -> None:
         entry["met"] = None if ratio is None else bool(test(ratio))
 
 
+def _matches(matches: dict) -> str:
+    """'all 9 figures equal the hand SQL's', or the ones that differ with both values."""
+    differ = {name: value for name, value in matches.items() if value is not True}
+    if not differ:
+        return f"all {len(matches)} figures equal the hand SQL's"
+    shown = ", ".join(
+        f"{name} {v.get('overview')} vs {v.get('sql')}" if isinstance(v, dict) else name
+        for name, v in differ.items()
+    )
+    return f"{len(matches) - len(differ)} of {len(matches)} figures equal the hand SQL's; differ: {shown}"
+
+
 def _fmt(value: Any, digits: int = 3) -> str:
     if value is None:
         return "—"
@@ -59,7 +71,7 @@ def _raw(name: str, entry: dict[str, Any]) -> str:
         return (
             f"overview top {_fmt(f.get('overview_top_ms'))} ms, child {_fmt(f.get('overview_child_ms'))} ms · "
             f"hand SQL top {_fmt(f.get('sql_top_ms'))} ms · top ÷ child = {_fmt(entry.get('scale_ratio'))} "
-            f"(goal ≤ 1.2) · figures match: {entry.get('figures_match')}"
+            f"(goal ≤ 1.2) · {_matches(entry.get('figures_match') or {})}"
         )
     if name == "r4":
         return f"sustainable {_fmt(f.get('sustainable_rps'))}/s (p95 {_fmt(f.get('p95_ms'))} ms) ÷ 7/s"
@@ -166,6 +178,8 @@ def write(results: dict[str, Any], folder: Path) -> dict[str, Path]:
     judge(results)
     folder.mkdir(parents=True, exist_ok=True)
     stem = results["date"]
+    if results.get("mode") == "full" and results.get("scale") not in (None, "district"):
+        stem += f"-{results['scale']}"  # a city run beside the same day's district run
     paths = {"json": folder / f"{stem}.json", "md": folder / f"{stem}.md", "png": folder / f"{stem}.png"}
     has_chart = chart(results, paths["png"])
     if not has_chart:

@@ -12,6 +12,8 @@ the compose file and a shell all use this one file:
   a slow leak can never grow a worker without bound.
 - ``GONGZHI_FORWARDED_ALLOW_IPS``: proxies whose ``X-Forwarded-*`` headers are trusted
   (``127.0.0.1,::1``: the reverse proxy on the same host).
+- ``GONGZHI_WEB_GC_GEN0``: allocations between two young-generation collections of Python's
+  cycle collector in a worker (7000, ten times Python's default; see ``post_worker_init``).
 
 The access log never holds secrets: query strings are left out (an Open311 client's
 ``api_key`` travels in one) and the token in a resident's tracking link (``/track/<token>/``)
@@ -67,6 +69,27 @@ forwarded_allow_ips = os.environ.get("GONGZHI_FORWARDED_ALLOW_IPS", "127.0.0.1,:
 # (A tmpfs the kernel provides; gunicorn creates its files there unlinked, mode 0600.)
 if os.path.isdir("/dev/shm"):  # noqa: S108 - see above
     worker_tmp_dir = "/dev/shm"  # noqa: S108
+
+gc_gen0 = _int("GONGZHI_WEB_GC_GEN0", 7000)
+
+
+def post_worker_init(worker) -> None:
+    """Once the worker has loaded Django: import the URL configuration (every view and API
+    module) now rather than in the first request, then move everything loaded so far out of the
+    cycle collector's sight (``gc.freeze``). A full collection then walks only what requests
+    create, not the ~1M objects of a loaded Django, which made one request in a hundred or so
+    pause for tens of milliseconds; and a larger young generation collects less often (bench R1,
+    R4: about a tenth less CPU per case report)."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports the views
+    gc.collect()
+    gc.freeze()
+    _gen0, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(gc_gen0, gen1, gen2)
+
 
 # Recent gunicorn opens a control socket at a fixed per-user path; we do not use it.
 control_socket_disable = True

@@ -185,6 +185,21 @@ else:
             },
         }
     }
+# PostgreSQL compiles a query it estimates costly with LLVM (JIT). The planner's estimates of
+# the lists' queries pass that bar over a district's cases, and compiling one took 1.1 s where
+# running it takes milliseconds (bench R2, PostgreSQL 15): Gongzhi's queries are short, so its
+# connections do without JIT. GONGZHI_PG_JIT=1 gives it back (e.g. to try it on a report).
+GONGZHI_PG_JIT = env_bool("GONGZHI_PG_JIT", False)
+
+
+def _without_jit(database: dict) -> dict:
+    if not GONGZHI_PG_JIT and "postgresql" in database.get("ENGINE", ""):
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return database
+
+
+_without_jit(DATABASES["default"])
 # --- Read scaling (issue 9): a PostgreSQL streaming replica for dashboard and list reads ---
 # DATABASE_REPLICA_URL adds the "replica" database and routes the safe requests to dashboards
 # and lists there (gongzhi/core/replica.py); writes, migrations, transactions and sign-in data
@@ -198,7 +213,7 @@ if DATABASE_REPLICA_URL:
         raise ImproperlyConfigured(
             "DATABASE_REPLICA_URL needs DATABASE_URL: a replica follows a PostgreSQL primary, not SQLite."
         )
-    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"] = _without_jit(dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60))
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["gongzhi.core.replica.ReplicaRouter"]
     MIDDLEWARE.insert(

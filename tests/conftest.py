@@ -54,20 +54,6 @@ def _audit_log_flushable():
     BaseDatabaseOperations.execute_sql_flush = original
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    # PostgreSQL compiles a query it estimates costly with LLVM (JIT). Over the demo world the
-    # planner's estimates of the API's list queries pass that bar, and compiling one costs a
-    # second or more where running it takes a few milliseconds. Tests look at results, which JIT
-    # does not change, so their connections do without it.
-    from django.db import connections
-
-    for alias in connections:
-        if connections[alias].vendor == "postgresql":
-            options = connections[alias].settings_dict.setdefault("OPTIONS", {})
-            options["options"] = f"{options.get('options', '')} -c jit=off".strip()
-
-
 @pytest.fixture(autouse=True, scope="session")
 def _static_files_found_on_request():
     # Each test client loads the middleware afresh, and WhiteNoise would then scan every static

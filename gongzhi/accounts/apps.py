@@ -7,17 +7,17 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与角色"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
         from django.db.models.signals import post_save
 
         from gongzhi.accounts import schema, signals  # noqa: F401 - schema registers an extension
         from gongzhi.accounts.models import RoleAssignment, User
+        from gongzhi.core.history import track
 
         # Who was given which role where is itself a record auditors ask for.
-        auditlog.register(RoleAssignment)
-        auditlog.register(User, exclude_fields=["password", "last_login", "password_changed_at"])
+        track(RoleAssignment)
+        track(User, exclude_fields=["password", "last_login", "password_changed_at"])
 
         user_logged_in.connect(signals.on_logged_in, dispatch_uid="gongzhi.accounts.logged_in")
         user_logged_out.connect(signals.on_logged_out, dispatch_uid="gongzhi.accounts.logged_out")

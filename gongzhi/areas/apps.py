@@ -7,9 +7,8 @@ class AreasConfig(AppConfig):
     verbose_name = "行政区划与网格"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from gongzhi.areas.models import Area, GridAssignment
+        from gongzhi.core.history import track
 
-        auditlog.register(Area, exclude_fields=["updated_at"])
-        auditlog.register(GridAssignment)
+        track(Area, exclude_fields=["updated_at"])
+        track(GridAssignment)

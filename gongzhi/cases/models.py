@@ -417,6 +417,14 @@ class Case(crypto.SealedFieldsMixin, models.Model):
             # index in order instead of sorting all of the grid's cases (bench R2).
             models.Index(fields=["grid", "-reported_at", "-id"], name="cases_grid_reported"),
             models.Index(fields=["lat", "lng"], name="cases_location"),
+            # Possible duplicates of a report (same category, open, in a small box): read off the
+            # open cases of the category alone, not a box's cases intersected with every open case
+            # of the category (bench R1).
+            models.Index(
+                fields=["category", "lat", "lng"],
+                name="cases_open_category_location",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
             models.Index(fields=["due_at"], name="cases_due_at"),
         ]
         constraints = [

@@ -30,7 +30,7 @@ from gongzhi.cases.models import (
     PhotoPhase,
 )
 from gongzhi.cases.services import may_dispatch
-from gongzhi.core.api import FieldsBuiltOnce
+from gongzhi.core.api import FieldsBuiltOnce, representer
 from gongzhi.core.masking import mask_name
 
 STATUS_HELP = _(
@@ -419,8 +419,8 @@ class CaseListSerializer(FieldsBuiltOnce, _RequestMixin, serializers.ModelSerial
             name: {value: str(label) for value, label in _choice_labels(name).items()}
             for name in ("level", "status", "source", "warning")
         }
-        typed = [(name, fields[name].to_representation) for name in cls._TYPED]
-        updated = fields["updated_at"].to_representation
+        typed = [(name, representer(fields[name])) for name in cls._TYPED]
+        updated = representer(fields["updated_at"])
         now = timezone.now()
         marker = 987654321
         thumb = photo_urls(request, marker)[1].split(str(marker))

@@ -7,15 +7,20 @@ in the request's language (zh-hans unless the client sends ``Accept-Language: en
 from __future__ import annotations
 
 import copy
+import datetime
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.settings import ISO_8601, api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from gongzhi.core.exceptions import DomainError
@@ -33,6 +38,28 @@ class FieldsBuiltOnce:
             built = super().get_fields()
             cls._fields_built_once = built
         return copy.deepcopy(built)
+
+
+def representer(field: serializers.Field) -> Callable[[Any], Any]:
+    """``field.to_representation``, or for a plain ISO 8601 DateTimeField the same result
+    without DRF's per-value settings lookups: the active time zone is read once, when a page
+    starts, not for each of its values (three datetimes a row on the case list: bench R2)."""
+    if (
+        type(field) is not serializers.DateTimeField
+        or hasattr(field, "timezone")
+        or getattr(field, "format", api_settings.DATETIME_FORMAT) != ISO_8601
+        or not settings.USE_TZ
+    ):
+        return field.to_representation
+    zone = timezone.get_current_timezone()
+
+    def iso(value: datetime.datetime) -> str | None:
+        if not value or not timezone.is_aware(value):
+            return field.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return iso
 
 
 class Pagination(PageNumberPagination):

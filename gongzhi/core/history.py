@@ -1,12 +1,14 @@
-"""The change history (django-auditlog) of rows that bypass model signals.
+"""The change history (django-auditlog): which models it tracks and how, and the history of
+rows that bypass model signals.
 
-``bulk_create`` sends no signals, so the history entries that saving each row would have
-written are written here, in one insert, by the batch services (imports) that use it.
+``track`` registers a model without its reverse relations. ``bulk_create`` sends no signals,
+so the history entries that saving each row would have written are written here, in one
+insert, by the batch services (imports) that use it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from auditlog import get_logentry_model
@@ -20,8 +22,19 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connections, router
+from django.db.models import ForeignObjectRel
 from django.db.models.signals import pre_save
 from django.utils.encoding import smart_str
+
+
+def track(model: type, *, exclude_fields: Iterable[str] = (), **options: Any) -> None:
+    """``auditlog.register`` without the model's reverse relations (django-auditlog #551):
+    auditlog diffs every field ``_meta.get_fields()`` names, and for a relation pointing *at*
+    the model that value is a related manager, written into every entry as
+    "organizations.Membership.None" — 17 of an organization's 39 keys — and read once per
+    one-to-one relation on each save."""
+    reverse = [f.name for f in model._meta.get_fields() if isinstance(f, ForeignObjectRel)]
+    auditlog.register(model, exclude_fields=[*exclude_fields, *reverse], **options)
 
 
 def log_created_bulk(instances: list[Any]) -> int:
@@ -45,11 +58,6 @@ def log_created_bulk(instances: list[Any]) -> int:
         pre_results = pre_log.send(sender, instance=instance, action=action)
         if any(item[1] is False for item in pre_results):
             continue
-        for relation in instance._meta.related_objects:
-            # Nothing can point at a row inserted a moment ago: what the diff would look up
-            # per row (and Django then cache as None) is cached as None right away.
-            if relation.one_to_one and not relation.is_cached(instance):
-                relation.set_cached_value(instance, None)
         if sender not in per_model:
             per_model[sender] = (
                 creation_diff(instance, use_json_for_changes=json_changes),
@@ -105,10 +113,9 @@ def creation_diff(
     """``auditlog.diff.model_instance_diff(None, row)`` for new rows of ``first``'s model, as a
     function of the row: the same fields in the same order, the same values.
 
-    Worked out once for the model rather than per row: which fields are tracked, the "old"
-    value of each (a new row has none: its field default as auditlog reads it), and the value
-    of each reverse foreign key, which is the name of its related manager whatever the row
-    (``app.Model.None``). Only the row's own fields are read per row.
+    Worked out once for the model rather than per row: which fields are tracked and the "old"
+    value of each (a new row has none: its field default as auditlog reads it). Only the row's
+    own fields are read per row.
     """
     model = type(first)
     # The same field set, filtered the same way, as model_instance_diff builds (a set: its
@@ -132,27 +139,14 @@ def creation_diff(
             new if is_primitive(new) else smart_str(new),
         )
 
-    # (name, the field to read per row or None, its old value, the change when it is the
-    # same for every row)
-    steps: list[tuple[str, Any, Any, tuple[Any, Any] | None]] = []
-    for field in fields:
-        old = get_field_value(None, field, use_json_for_changes)
-        if field.auto_created and not field.concrete and field.one_to_many:
-            new = get_field_value(first, field, use_json_for_changes)
-            steps.append((field.name, None, old, change(field, old, new) if old != new else None))
-        else:
-            steps.append((field.name, field, old, None))
+    steps = [(field, get_field_value(None, field, use_json_for_changes)) for field in fields]
 
     def diff(instance: Any) -> dict[str, Any] | None:
         found: dict[str, Any] = {}
-        for name, field, old, same in steps:
-            if field is None:
-                if same is not None:
-                    found[name] = same
-                continue
+        for field, old in steps:
             new = get_field_value(instance, field, use_json_for_changes)
             if old != new:
-                found[name] = change(field, old, new)
+                found[field.name] = change(field, old, new)
         return found or None
 
     return diff

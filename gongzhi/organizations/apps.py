@@ -7,8 +7,7 @@ class OrganizationsConfig(AppConfig):
     verbose_name = "社会组织"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from gongzhi.core.history import track
         from gongzhi.organizations import models as m
 
         for model in (
@@ -23,4 +22,4 @@ class OrganizationsConfig(AppConfig):
             m.AllianceMembership,
             m.ServicePlatform,
         ):
-            auditlog.register(model)
+            track(model)

@@ -7,10 +7,9 @@ class PeopleConfig(AppConfig):
     verbose_name = "人员"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from gongzhi.core.history import track
         from gongzhi.people.models import Person, PersonTag
 
         # The ciphertext and blind index never go into the change history.
-        auditlog.register(Person, exclude_fields=["id_number_encrypted", "id_number_hash", "updated_at"])
-        auditlog.register(PersonTag)
+        track(Person, exclude_fields=["id_number_encrypted", "id_number_hash", "updated_at"])
+        track(PersonTag)

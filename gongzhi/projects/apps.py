@@ -7,8 +7,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = "公益项目"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from gongzhi.core.history import track
         from gongzhi.projects import models as m
 
         # Case records are not mirrored into the change log: their content is sensitive, and
@@ -28,4 +27,4 @@ class ProjectsConfig(AppConfig):
             m.Award,
             m.ProjectCaseworker,
         ):
-            auditlog.register(model)
+            track(model)

@@ -7,11 +7,10 @@ class VolunteersConfig(AppConfig):
     verbose_name = "志愿服务"
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from gongzhi.core.history import track
         from gongzhi.volunteers import models as m
 
         # Correction assignments and supervision events are not mirrored into the change log:
         # the change log is read more widely than the justice role.
         for model in (m.Volunteer, m.Activity, m.Signup, m.ServiceRecord, m.Certificate, m.Wish):
-            auditlog.register(model)
+            track(model)

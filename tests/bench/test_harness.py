@@ -87,6 +87,25 @@ def test_results_writer(tmp_path):
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_city_run_is_written_beside_the_days_district_run(tmp_path):
+    base = {
+        "machine": {"summary": "m"},
+        "settings": {"summary": "s"},
+        "data_set": {"source": "bench-data", "counts": {"cases": 500}},
+        "mode": "full",
+        "date": "2026-11-27",
+    }
+
+    district = report.write({**base, "scale": "district"}, tmp_path)
+    city = report.write(
+        {**base, "scale": "city", "r3": {"ratio": 0.1, "figures_match": {"population": True}}}, tmp_path
+    )
+
+    assert district["json"].name == "2026-11-27.json"
+    assert city["json"].name == "2026-11-27-city.json"
+    assert "all 1 figures equal the hand SQL's" in city["md"].read_text()
+
+
 def test_probe_counts_constant_queries_for_the_case_list(bench_site, cases, street_admin, district_admin):
     figures = inproc.probe([2, 5, 50], repeats=1)
     counts = {size: v["queries"] for size, v in figures["list"].items()}

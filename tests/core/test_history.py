@@ -38,3 +38,16 @@ def test_password_changes_are_not_in_history(tree):
 
     for entry in LogEntry.objects.get_for_object(user):
         assert "password" not in entry.changes_dict
+
+
+def test_entries_hold_the_rows_own_fields_not_the_relations_pointing_at_it(tree):
+    from gongzhi.organizations.models import Organization
+    from gongzhi.organizations.services import create_organization
+
+    organization = create_organization(name="社区读书会", area=tree["C1"], by=None)
+
+    entry = LogEntry.objects.get_for_object(organization).get()
+    own = {f.name for f in Organization._meta.concrete_fields}
+    assert entry.changes_dict, "the creation is recorded"
+    assert set(entry.changes_dict) <= own
+    assert not [v for _old, v in entry.changes_dict.values() if str(v).endswith(".None")]

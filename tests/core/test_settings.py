@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from cryptography.fernet import Fernet
 
 PROD_ENV = {
@@ -71,3 +72,36 @@ def test_limits_come_from_the_environment():
     result = _run(["shell", "-c", probe], env)
 
     assert result.stdout.strip().splitlines()[-1].split() == ["5/h", "1048576"], result.stderr
+
+
+def _postgresql_options(extra: dict[str, str]) -> str:
+    script = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}).get('options', ''))"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "GONGZHI_PG_JIT"},
+        "DATABASE_URL": "postgresql://gongzhi@db.example.org:5432/gongzhi",
+        "DJANGO_SETTINGS_MODULE": "gongzhi.settings",
+        **extra,
+    }
+    done = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_postgresql_connections_do_without_jit_unless_asked():
+    assert _postgresql_options({}) == "-c jit=off"
+    assert _postgresql_options({"GONGZHI_PG_JIT": "1"}) == ""
+
+
+def test_the_test_database_runs_without_jit(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

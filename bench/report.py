@@ -92,11 +92,12 @@ def _raw(name: str, entry: dict[str, Any]) -> str:
 
 
 def markdown(results: dict[str, Any], chart_name: str | None) -> str:
+    data_set = results.get("data_set", {})  # absent when loading it failed
     lines = [
         f"# Gongzhi benchmarks — {results['date']} ({results['mode']})",
         "",
-        f"Machine: {results['machine'].get('summary', '')}. Data set: {results['data_set'].get('source')} "
-        f"(scale {results['scale']}): {json.dumps(results['data_set'].get('counts', {}), ensure_ascii=False)}.",
+        f"Machine: {results['machine'].get('summary', '')}. Data set: {data_set.get('source')} "
+        f"(scale {results['scale']}): {json.dumps(data_set.get('counts', {}), ensure_ascii=False)}.",
         "",
         f"Settings: {results['settings'].get('summary', '')}",
         "",

@@ -106,6 +106,21 @@ def test_a_city_run_is_written_beside_the_days_district_run(tmp_path):
     assert "all 1 figures equal the hand SQL's" in city["md"].read_text()
 
 
+def test_a_run_whose_data_set_failed_to_load_still_writes_its_report(tmp_path):
+    results = {
+        "date": "2026-11-27",
+        "mode": "quick",
+        "scale": "tiny",
+        "machine": {"summary": "m"},
+        "settings": {"summary": "s"},
+        "error": "BenchError: refusing to drop database",
+    }
+
+    paths = report.write(results, tmp_path)
+
+    assert "refusing to drop database" in paths["json"].read_text()
+
+
 def test_probe_counts_constant_queries_for_the_case_list(bench_site, cases, street_admin, district_admin):
     figures = inproc.probe([2, 5, 50], repeats=1)
     counts = {size: v["queries"] for size, v in figures["list"].items()}

@@ -625,7 +625,7 @@ def run_http(
         raise BenchError("no worker memory was sampled")
 
 
-def compare_dashboard(overview: dict[str, Any], sql: dict[str, Any]) -> dict[str, bool]:
+def compare_dashboard(overview: dict[str, Any], sql: dict[str, Any]) -> dict[str, Any]:
     """Which of the hand SQL's figures equal the overview's (the same figures, two ways): True,
     or both values where they differ."""
     pairs = {

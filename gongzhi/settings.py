@@ -188,8 +188,9 @@ else:
 # PostgreSQL compiles a query it estimates costly with LLVM (JIT). The planner's estimates of
 # the API lists' queries pass that bar even over the demo district, and compiling one took a
 # second or more where running it takes milliseconds (PostgreSQL 15): Gongzhi's queries are
-# short, so its connections do without JIT. GONGZHI_PG_JIT=1 stops asking (the server's own jit setting then
-# applies): needed behind PgBouncer, which refuses startup options (docs/scaling.md).
+# short, so its connections do without JIT. GONGZHI_PG_JIT=1 stops asking (the server's own
+# jit setting then applies): needed behind PgBouncer, which refuses startup options
+# (docs/scaling.md).
 GONGZHI_PG_JIT = env_bool("GONGZHI_PG_JIT", False)
 
 

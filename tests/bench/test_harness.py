@@ -51,14 +51,22 @@ def test_baselines_are_not_product_urls(bench_site):
         resolve("/bench/bare/", urlconf="gongzhi.urls")
 
 
-def test_results_writer(tmp_path):
-    results = {
+def _run(**fields):
+    """What every run's results hold before its benchmarks (a quick run on the tiny data set)."""
+    return {
         "date": "2026-11-27",
         "mode": "quick",
         "scale": "tiny",
         "machine": {"summary": "test machine"},
         "settings": {"summary": "DEBUG=0"},
         "data_set": {"source": "bench-data", "counts": {"cases": 500}},
+        **fields,
+    }
+
+
+def test_results_writer(tmp_path):
+    results = {
+        **_run(),
         "r1": {"ratio": 0.5, "ratio_raw_insert": 0.7, "figures": {"create_rps": 50.0, "bare_rps": 100.0}},
         "r2": {"ratio": 2.0, "figures": {}, "queries": {500: {"10": 4, "50": 4}}, "constant_queries": True},
         "sweep": {"ratio": None, "error": "not loaded"},
@@ -88,17 +96,9 @@ def test_results_writer(tmp_path):
 
 
 def test_a_city_run_is_written_beside_the_days_district_run(tmp_path):
-    base = {
-        "machine": {"summary": "m"},
-        "settings": {"summary": "s"},
-        "data_set": {"source": "bench-data", "counts": {"cases": 500}},
-        "mode": "full",
-        "date": "2026-11-27",
-    }
-
-    district = report.write({**base, "scale": "district"}, tmp_path)
+    district = report.write(_run(mode="full", scale="district"), tmp_path)
     city = report.write(
-        {**base, "scale": "city", "r3": {"ratio": 0.1, "figures_match": {"population": True}}}, tmp_path
+        _run(mode="full", scale="city", r3={"ratio": 0.1, "figures_match": {"population": True}}), tmp_path
     )
 
     assert district["json"].name == "2026-11-27.json"
@@ -107,14 +107,8 @@ def test_a_city_run_is_written_beside_the_days_district_run(tmp_path):
 
 
 def test_a_run_whose_data_set_failed_to_load_still_writes_its_report(tmp_path):
-    results = {
-        "date": "2026-11-27",
-        "mode": "quick",
-        "scale": "tiny",
-        "machine": {"summary": "m"},
-        "settings": {"summary": "s"},
-        "error": "BenchError: refusing to drop database",
-    }
+    results = _run(error="BenchError: refusing to drop database")
+    del results["data_set"]
 
     paths = report.write(results, tmp_path)
 

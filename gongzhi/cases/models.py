@@ -270,10 +270,10 @@ class Case(crypto.SealedFieldsMixin, models.Model):
     """A problem found in a grid, followed from report to close. Its timeline is the
     append-only ``CaseEvent`` ledger; the fields here are the current state, for queries."""
 
-    number = models.CharField(_("事件编号"), max_length=20, unique=True, editable=False)
-    tracking_token = models.CharField(
-        _("查询码"), max_length=32, unique=True, default=new_tracking_token, editable=False
-    )
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL a unique CharField also
+    # gets a second (varchar_pattern_ops) index for LIKE, and nothing searches these by prefix.
+    number = models.CharField(_("事件编号"), max_length=20, editable=False)
+    tracking_token = models.CharField(_("查询码"), max_length=32, default=new_tracking_token, editable=False)
     category = models.ForeignKey(
         to=CaseCategory, on_delete=models.PROTECT, related_name="cases", verbose_name=_("事件类别")
     )
@@ -281,8 +281,13 @@ class Case(crypto.SealedFieldsMixin, models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
+    # No index of its own: cases_grid_status and cases_grid_reported both lead with the grid.
     grid = models.ForeignKey(
-        to="areas.Area", on_delete=models.PROTECT, related_name="cases", verbose_name=_("所在网格")
+        to="areas.Area",
+        on_delete=models.PROTECT,
+        db_index=False,
+        related_name="cases",
+        verbose_name=_("所在网格"),
     )
     level = models.CharField(_("责任层级"), max_length=16, choices=CaseLevel.choices, default=CaseLevel.GRID)
     responsible_area = models.ForeignKey(
@@ -317,11 +322,13 @@ class Case(crypto.SealedFieldsMixin, models.Model):
         related_name="cases",
         verbose_name=_("处置单位"),
     )
+    # The sparse foreign keys (most cases have none) are indexed where set: Meta.indexes.
     campaign = models.ForeignKey(
         to=Campaign,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="cases",
         verbose_name=_("专项整治"),
     )
@@ -330,6 +337,7 @@ class Case(crypto.SealedFieldsMixin, models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,
         related_name="duplicates",
         verbose_name=_("合并到"),
     )
@@ -338,6 +346,7 @@ class Case(crypto.SealedFieldsMixin, models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,
         related_name="cases",
         verbose_name=_("来源应用"),
     )
@@ -372,6 +381,7 @@ class Case(crypto.SealedFieldsMixin, models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="+",
         verbose_name=_("核查人"),
     )
@@ -426,8 +436,16 @@ class Case(crypto.SealedFieldsMixin, models.Model):
                 condition=Q(status__in=OPEN_STATUSES),
             ),
             models.Index(fields=["due_at"], name="cases_due_at"),
+            *(
+                models.Index(
+                    fields=[name], name=f"cases_{name}_set", condition=Q(**{f"{name}__isnull": False})
+                )
+                for name in ("campaign", "merged_into", "application", "verified_by")
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="cases_case_number_key"),
+            models.UniqueConstraint(fields=["tracking_token"], name="cases_case_tracking_token_key"),
             models.CheckConstraint(
                 condition=~Q(status=CaseStatus.MERGED) | Q(merged_into__isnull=False),
                 name="cases_merged_has_target",
@@ -452,7 +470,10 @@ class CaseEvent(models.Model):
     """One entry in a case's timeline: who did what, when, from which status to which, with a
     note and photos. Append-only: the timeline is this ledger."""
 
-    case = models.ForeignKey(to=Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("事件"))
+    # No index of its own: cases_event_case_time (case, created_at) serves every lookup by case.
+    case = models.ForeignKey(
+        to=Case, on_delete=models.CASCADE, db_index=False, related_name="events", verbose_name=_("事件")
+    )
     action = models.CharField(_("动作"), max_length=32, choices=CaseAction.choices)
     from_status = models.CharField(_("原状态"), max_length=16, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, choices=CaseStatus.choices)

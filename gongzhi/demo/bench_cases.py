@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gongzhi.demo.bench_rows import DAY, HOUR, Tree, person_name, rng_for, ts
+from gongzhi.demo import bench_rows
+from gongzhi.demo.bench_rows import DAY, HOUR, Part, Tree, person_name, rng_for, ts
 
 # (code, name, parent code, urgency, handle hours, is_public)
 CATEGORIES = (
@@ -122,8 +123,8 @@ CASE_COLUMNS = [
     "version",
     "updated_at",
 ]
+# No id: the database numbers events in the order they are written, which is case order.
 EVENT_COLUMNS = [
-    "id",
     "case_id",
     "action",
     "from_status",
@@ -178,19 +179,25 @@ def case_kinds(total: int, open_count: int, overdue: int, seed: int):
     return kind
 
 
-def case_chunks(
+def case_parts(total: int) -> list[Part]:
+    """The cases' parts: ``PART_ROWS`` consecutive cases each."""
+    size = bench_rows.PART_ROWS
+    return [Part(n, start, min(start + size, total)) for n, start in enumerate(range(0, total, size))]
+
+
+def case_rows(
     tree: Tree,
     ctx: CaseContext,
+    part: Part,
     *,
     total: int,
     open_count: int,
     overdue: int,
     seed: int,
     now: int,
-    chunk: int = 20_000,
-):
-    """Yield (case rows, event rows) in chunks of ``chunk`` cases."""
-    rng = rng_for(seed, "cases")
+) -> tuple[list[tuple], list[tuple]]:
+    """The rows of ``part``'s cases and of their events (``CASE_COLUMNS``, ``EVENT_COLUMNS``)."""
+    rng = rng_for(seed, f"cases-{part.number}")
     random = rng.random
 
     def between(low: int, high: int) -> int:
@@ -202,13 +209,11 @@ def case_chunks(
     n_grids = len(tree.grids)
     community_of_grid = tree.grid_community
     street_of_grid = tree.grid_street
-    labels = {area_id: f"{name}调度员" for area_id, name in tree.name.items()}
-    event_id = 0
     cases: list[tuple] = []
     events: list[tuple] = []
     year_span = 365 * DAY
 
-    for i in range(total):
+    for i in range(part.start, part.stop):
         case_id = i + 1
         kind = kind_of(i)
         gi = between(0, n_grids)
@@ -378,7 +383,6 @@ def case_chunks(
             )
         )
         for (action, before, after, step_level), when in zip(steps, times, strict=True):
-            event_id += 1
             if action == "report":
                 actor, note = reporter_label, description
             elif action in ("accept", "feedback"):
@@ -388,15 +392,9 @@ def case_chunks(
             elif action == "evaluate":
                 actor, note = reporter_label, ""
             else:
-                actor, note = labels[responsible], ""
-            events.append(
-                (event_id, case_id, action, before, after, step_level, None, actor, note, "{}", ts(when))
-            )
-        if len(cases) >= chunk:
-            yield cases, events
-            cases, events = [], []
-    if cases:
-        yield cases, events
+                actor, note = f"{tree.name[responsible]}调度员", ""
+            events.append((case_id, action, before, after, step_level, None, actor, note, "{}", ts(when)))
+    return cases, events
 
 
 _DATES: dict[int, str] = {}

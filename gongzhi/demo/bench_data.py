@@ -39,9 +39,12 @@ first empties one holding only bench data (audit rows included, through the audi
 from __future__ import annotations
 
 import datetime
+import itertools
+import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +59,14 @@ from gongzhi.areas.models import Area
 from gongzhi.audit.guard import maintenance
 from gongzhi.cases.models import Case, CaseCategory, CaseEvent, HandlingUnit
 from gongzhi.demo import bench_rows as rows
-from gongzhi.demo.bench_cases import CASE_COLUMNS, CATEGORIES, EVENT_COLUMNS, CaseContext, case_chunks
+from gongzhi.demo.bench_cases import (
+    CASE_COLUMNS,
+    CATEGORIES,
+    EVENT_COLUMNS,
+    CaseContext,
+    case_parts,
+    case_rows,
+)
 from gongzhi.organizations.models import Organization
 from gongzhi.people.models import Person
 from gongzhi.projects.models import FundingSource, Project
@@ -106,12 +116,17 @@ class _Writer:
         if self.vendor not in ("postgresql", "sqlite"):
             raise BenchDataError(_("bench-data 只支持 PostgreSQL 和 SQLite。"))
 
-    def write(self, model, columns: list[str], data: Iterable[tuple]) -> int:
+    def write(self, model, columns: list[str], data: Iterable[tuple] | bytes, rows: int = 0) -> int:
+        """Append ``data`` — tuples, or (PostgreSQL) ``rows`` rows already as COPY text."""
         table = connection.ops.quote_name(model._meta.db_table)
         names = ", ".join(connection.ops.quote_name(c) for c in columns)
         count = 0
         with connection.cursor() as cursor:
-            if self.vendor == "postgresql":
+            if isinstance(data, bytes):
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    copy.write(data)
+                count = rows
+            elif self.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                     for row in data:
                         copy.write_row(row)
@@ -131,6 +146,68 @@ class _Writer:
                     raw.executemany(sql, batch)
                     count += len(batch)
         return count
+
+
+# --- Generating in parallel -----------------------------------------------------------------
+
+# The job of the forked workers (``_generated``): set before they fork, so they inherit it.
+_JOB: Callable[[rows.Part], tuple[list[tuple], ...]] | None = None
+
+
+def _run_part(part: rows.Part) -> list[tuple[bytes, int]]:
+    """In a worker: ``_JOB(part)``'s rows of each table as COPY text, with their number.
+
+    Formatting here rather than in the loader keeps the loader's share of the work to
+    relaying bytes; psycopg's own row formatter (C) writes exactly what ``copy.write_row``
+    would."""
+    from psycopg._copy_base import format_row_text
+    from psycopg.adapt import Transformer
+
+    assert _JOB is not None  # noqa: S101  # nosec B101 - set before the fork
+    transformer = Transformer()
+    out = []
+    for table_rows in _JOB(part):
+        buffer = bytearray()
+        for row in table_rows:
+            format_row_text(row, transformer, buffer)
+        out.append((bytes(buffer), len(table_rows)))
+    return out
+
+
+def _generated(
+    job: Callable[[rows.Part], tuple[list[tuple], ...]], parts: list[rows.Part], workers: int
+) -> Iterator[list[tuple[list[tuple] | bytes, int]]]:
+    """``job(part)`` for each part, in order, as (data, row count) per table.
+
+    With ``workers`` > 1 on PostgreSQL, parts are generated (and formatted as COPY text) in
+    that many forked processes, at most two parts each ahead of the loader, while the loader
+    streams finished ones to the server: generation was the load's bottleneck on one core.
+    Every part has its own random generator and first id (``bench_rows``), so the rows are
+    the same whatever the number of workers. Workers never touch the database connection.
+    """
+    if workers <= 1 or connection.vendor != "postgresql":
+        for part in parts:
+            yield [(table_rows, len(table_rows)) for table_rows in job(part)]
+        return
+    global _JOB
+    _JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            queue = iter(parts)
+            pending = deque(
+                pool.apply_async(_run_part, (part,)) for part in itertools.islice(queue, 2 * workers)
+            )
+            while pending:
+                result = pending.popleft().get()
+                pending.extend(pool.apply_async(_run_part, (part,)) for part in itertools.islice(queue, 1))
+                yield result
+    finally:
+        _JOB = None
+
+
+def default_workers() -> int:
+    """Generator processes for a build: one per usable core."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _columns(model) -> list[str]:
@@ -276,13 +353,15 @@ def build(
     replace: bool = False,
     now: datetime.datetime | None = None,
     progress: Callable[[str, int, float], None] | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Fill the default database with the bench data set at ``scale``; return a summary:
     ``counts`` and ``seconds`` per table, ``rows_per_second``, ``total_rows``,
     ``total_seconds``, ``cases``/``open``/``overdue``, and ``personas`` (usernames by role and
     the shared password). ``cases``/``overdue`` override the number of cases and of overdue
     open cases (open non-overdue cases stay 15 % of ``cases``). ``progress(table, rows,
-    seconds)`` is called after each table.
+    seconds)`` is called after each table. ``workers`` processes generate the big tables
+    (default: one per core; the rows do not depend on it).
 
     Raises BenchDataError when the database holds non-bench data, or bench data without
     ``replace``, or when the case figures do not add up.
@@ -308,6 +387,7 @@ def build(
             _("city 规模只支持 PostgreSQL；SQLite 最多生成 district 规模。请设置 DATABASE_URL。")
         )
     anchor = _anchor(now)
+    workers = default_workers() if workers is None else max(1, workers)
     counts: dict[str, int] = {}
     seconds: dict[str, float] = {}
 
@@ -318,6 +398,25 @@ def build(
         seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
         if progress:
             progress(key, counts[key], seconds[key])
+
+    def timed_parts(tables: list, job, parts: list[rows.Part]) -> None:
+        """Write ``job``'s rows part by part into ``tables`` ((model, columns) each)."""
+        spent = [0.0] * len(tables)
+        written = [0] * len(tables)
+        mark = time.perf_counter()
+        for result in _generated(job, parts, workers):
+            for t, ((model, columns), (data, n)) in enumerate(zip(tables, result, strict=True)):
+                started = time.perf_counter()
+                written[t] += writer.write(model, columns, data, n)
+                ended = time.perf_counter()
+                # Waiting for a part counts to the first table, writing to each its own.
+                spent[t] += ended - (mark if t == 0 else started)
+                mark = ended
+        for (model, _unused), n, s in zip(tables, written, spent, strict=True):
+            key = model._meta.db_table
+            counts[key], seconds[key] = counts.get(key, 0) + n, seconds.get(key, 0.0) + s
+            if progress:
+                progress(key, counts[key], seconds[key])
 
     big = [Person, Volunteer, Activity, ServiceRecord, Case, CaseEvent]
     began = time.perf_counter()
@@ -344,42 +443,45 @@ def build(
                 cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         indexes = _Indexes(big)
         indexes.drop()
+        _restart_ids(CaseEvent)
 
         tree = rows.plan_tree(spec, seed, anchor)
         timed(Area, _columns(Area), lambda: ([*r[:9], _json(r[9]), *r[10:]] for r in tree.rows))
         personas = _logins(tree, anchor, timed)
         ctx = _case_setup(tree, anchor, timed)
-        timed(Person, _columns(Person), lambda: rows.person_rows(tree, spec, seed, anchor))
+        timed_parts(
+            [(Person, _columns(Person))],
+            lambda part: (list(rows.person_rows(tree, spec, seed, anchor, part)),),
+            rows.person_parts(tree),
+        )
         people = rows.volunteer_people(spec)
         timed(Volunteer, _columns(Volunteer), lambda: rows.volunteer_rows(people, seed, anchor))
         orgs = rows.plan_organizations(tree, spec, seed, anchor)
         timed(Organization, _columns(Organization), lambda: orgs.rows)
         activities = rows.plan_activities(tree, orgs, seed, anchor)
         timed(Activity, _columns(Activity), lambda: activities.rows)
-        timed(
-            ServiceRecord,
-            _columns(ServiceRecord),
-            lambda: rows.service_record_rows(tree, people, activities, spec, seed),
+        timed_parts(
+            [(ServiceRecord, _columns(ServiceRecord))],
+            lambda part: (list(rows.service_record_rows(tree, people, activities, spec, seed, part)),),
+            rows.service_record_parts(people, spec),
         )
         timed(FundingSource, _columns(FundingSource), lambda: rows.funding_rows(tree, spec, seed, anchor))
         timed(Project, _columns(Project), lambda: rows.project_rows(tree, orgs, spec, seed, anchor))
 
-        started = time.perf_counter()
-        case_count = event_count = 0
-        event_seconds = 0.0
-        for case_rows, event_rows in case_chunks(
-            tree, ctx, total=total_cases, open_count=open_cases, overdue=overdue_cases, seed=seed, now=anchor
-        ):
-            case_count += writer.write(Case, CASE_COLUMNS, case_rows)
-            mark = time.perf_counter()
-            event_count += writer.write(CaseEvent, EVENT_COLUMNS, event_rows)
-            event_seconds += time.perf_counter() - mark
-        counts["cases_case"], counts["cases_caseevent"] = case_count, event_count
-        seconds["cases_case"] = time.perf_counter() - started - event_seconds
-        seconds["cases_caseevent"] = event_seconds
-        if progress:
-            progress("cases_case", case_count, seconds["cases_case"])
-            progress("cases_caseevent", event_count, event_seconds)
+        timed_parts(
+            [(Case, CASE_COLUMNS), (CaseEvent, EVENT_COLUMNS)],
+            lambda part: case_rows(
+                tree,
+                ctx,
+                part,
+                total=total_cases,
+                open_count=open_cases,
+                overdue=overdue_cases,
+                seed=seed,
+                now=anchor,
+            ),
+            case_parts(total_cases),
+        )
 
         started = time.perf_counter()
         indexes.rebuild()
@@ -439,6 +541,17 @@ def _server_cpu() -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _restart_ids(model) -> None:
+    """Number ``model``'s (empty) table from 1 again: the loader leaves its ids to the
+    database, and a sequence keeps counting through rolled-back inserts."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), 1, false)", [table])
+        else:
+            cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
 
 
 def _json(value) -> str | None:

@@ -2,7 +2,10 @@
 
 Every value comes from one ``random.Random`` per table seeded with ``"<seed>:<table>"`` and
 from the anchor (the build's reference instant), so the same seed and anchor give the same
-rows; only Fernet ciphertexts differ, because Fernet draws a fresh IV for every value.
+rows; only Fernet ciphertexts differ, because Fernet draws a fresh IV for every value. The
+biggest tables are generated in **parts** of about ``PART_ROWS`` rows, each with its own
+``random.Random`` (``"<seed>:<table>-<part>"``) and its own first id, so that ``bench_data`` can
+generate parts in several processes and still write the same rows in the same order.
 
 Values are written as the database stores them: datetimes as naive UTC text
 ``YYYY-MM-DD HH:MM:SS`` (Django's SQLite format; PostgreSQL reads it as UTC because the loader
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 import hashlib
 import hmac
 import math
@@ -65,6 +69,34 @@ def ds(seconds: int) -> str:
 
 def rng_for(seed: int, table: str) -> random.Random:
     return random.Random(f"{seed}:{table}")
+
+
+PART_ROWS = 20_000  # rows of a part (see the module docstring)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A slice ``[start, stop)`` of a table's units (grids, volunteers, cases), numbered."""
+
+    number: int
+    start: int
+    stop: int
+
+
+def parts_by_weight(weights: list[int]) -> list[Part]:
+    """Consecutive units grouped into parts of about ``PART_ROWS`` rows, unit ``i`` giving
+    ``weights[i]`` rows; never an empty part."""
+    size = PART_ROWS
+    parts: list[Part] = []
+    start = filled = 0
+    for i, weight in enumerate(weights):
+        filled += weight
+        if filled >= size:
+            parts.append(Part(len(parts), start, i + 1))
+            start, filled = i + 1, 0
+    if start < len(weights):
+        parts.append(Part(len(parts), start, len(weights)))
+    return parts
 
 
 def place_name(rng: random.Random) -> str:
@@ -222,10 +254,24 @@ def _coprime_multiplier(modulus: int, rng: random.Random) -> int:
             return a
 
 
-def person_rows(tree: Tree, scale, seed: int, now: int) -> Iterator[tuple]:
-    """Residents, grid by grid. ID numbers are valid (region, birth date, check digit) and
-    unique: person i gets ``(a·i + b) mod M`` as (birth day, sequence), a bijection of
-    [0, M) with M = 29,220 days × 1,000 > any scale's residents.
+@functools.cache
+def _birth_days() -> tuple[list[str], list[str]]:
+    """Each possible birth day as YYYYMMDD (in the ID number) and as ISO text."""
+    birth0 = datetime.date(1940, 1, 1)
+    dates = [(birth0 + datetime.timedelta(days=d)) for d in range(BIRTH_DAYS)]
+    return [d.strftime("%Y%m%d") for d in dates], [d.isoformat() for d in dates]
+
+
+def person_parts(tree: Tree) -> list[Part]:
+    """The residents' parts: consecutive grids, about ``PART_ROWS`` residents each."""
+    return parts_by_weight(tree.grid_population)
+
+
+def person_rows(tree: Tree, scale, seed: int, now: int, part: Part | None = None) -> Iterator[tuple]:
+    """Residents, grid by grid: those of ``part``'s grids, or of all grids. ID numbers are
+    valid (region, birth date, check digit) and unique: person i gets ``(a·i + b) mod M`` as
+    (birth day, sequence), a bijection of [0, M) with M = 29,220 days × 1,000 > any scale's
+    residents.
 
     Encryption: the ID number is sealed with Fernet like any other (≈75k values/s on one
     core: a third of the city build's CPU); only one resident in ten has a mobile phone on
@@ -234,16 +280,22 @@ def person_rows(tree: Tree, scale, seed: int, now: int) -> Iterator[tuple]:
     modulus = BIRTH_DAYS * 1000
     mult = _coprime_multiplier(modulus, rng)
     offset = rng.randrange(modulus)
+    parts = [part] if part is not None else person_parts(tree)
+    for one in parts:
+        yield from _person_part(tree, one, seed, now, mult, offset)
+
+
+def _person_part(tree: Tree, part: Part, seed: int, now: int, mult: int, offset: int) -> Iterator[tuple]:
+    rng = rng_for(seed, f"people-{part.number}")
+    modulus = BIRTH_DAYS * 1000
     id_hmac = _index_hmac(ID_INDEX_PURPOSE)
     phone_hmac = _index_hmac(PHONE_INDEX_PURPOSE)
     encrypt = crypto.encrypt
-    birth0 = datetime.date(1940, 1, 1)
-    birth_dates = [(birth0 + datetime.timedelta(days=d)) for d in range(BIRTH_DAYS)]
-    birth_digits = [d.strftime("%Y%m%d") for d in birth_dates]
-    birth_text = [d.isoformat() for d in birth_dates]
+    birth_digits, birth_text = _birth_days()
     created = ts(now - 365 * DAY)
-    index = 0
-    for gi, grid_id in enumerate(tree.grids):
+    index = tree.person_start[part.start]
+    for gi in range(part.start, part.stop):
+        grid_id = tree.grids[gi]
         for _ in range(tree.grid_population[gi]):
             code = (mult * index + offset) % modulus
             day, seq = divmod(code, 1000)
@@ -463,16 +515,35 @@ def plan_activities(tree: Tree, orgs: OrgPlan, seed: int, now: int) -> ActivityP
     return plan
 
 
-def service_record_rows(
-    tree: Tree, people: list[int], activities: ActivityPlan, scale, seed: int
-) -> Iterator[tuple]:
-    """Each volunteer serves at activities of their own street; nine in ten records approved."""
-    rng = rng_for(seed, "service_records")
+def service_record_parts(people: list[int], scale) -> list[Part]:
+    """The service records' parts: consecutive volunteers, about ``PART_ROWS`` records each."""
+    per, extra = _records_per_volunteer(people, scale)
+    return parts_by_weight([per + (1 if vi < extra else 0) for vi in range(len(people))])
+
+
+def _records_per_volunteer(people: list[int], scale) -> tuple[int, int]:
     per = scale.service_records // max(1, len(people))
-    extra = scale.service_records - per * len(people)
-    record_id = 0
+    return per, scale.service_records - per * len(people)
+
+
+def service_record_rows(
+    tree: Tree, people: list[int], activities: ActivityPlan, scale, seed: int, part: Part | None = None
+) -> Iterator[tuple]:
+    """Each volunteer serves at activities of their own street; nine in ten records approved.
+    The records of ``part``'s volunteers, or of all."""
+    for one in [part] if part is not None else service_record_parts(people, scale):
+        yield from _service_record_part(tree, people, activities, scale, seed, one)
+
+
+def _service_record_part(
+    tree: Tree, people: list[int], activities: ActivityPlan, scale, seed: int, part: Part
+) -> Iterator[tuple]:
+    rng = rng_for(seed, f"service_records-{part.number}")
+    per, extra = _records_per_volunteer(people, scale)
+    record_id = part.start * per + min(part.start, extra)  # the records before this part
     hours_text = {2: "2.0", 3: "3.0", 4: "4.0"}
-    for vi, person_index in enumerate(people):
+    for vi in range(part.start, part.stop):
+        person_index = people[vi]
         si = tree.grid_street[grid_of_person(tree, person_index)]
         pool = activities.by_street[si]
         for _ in range(per + (1 if vi < extra else 0)):

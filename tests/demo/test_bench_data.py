@@ -15,6 +15,7 @@ from gongzhi.areas.models import Area
 from gongzhi.cases.choices import OPEN_STATUSES, CaseStatus
 from gongzhi.cases.models import Case, CaseEvent
 from gongzhi.cases.sweep import overdue_cases, sweep_cases
+from gongzhi.demo import bench_rows
 from gongzhi.demo.bench_data import SCALES, BenchDataError, build
 from gongzhi.organizations.models import Organization
 from gongzhi.people.models import Person
@@ -123,6 +124,21 @@ def test_same_seed_gives_the_same_data_and_another_seed_does_not():
 
     assert again == first
     assert _digest() != first
+
+
+def test_the_rows_do_not_depend_on_how_many_processes_generate_them(monkeypatch):
+    # Parts of 97 rows: residents, service records and cases each come in several parts.
+    monkeypatch.setattr(bench_rows, "PART_ROWS", 97)
+    build("tiny", seed=5, now=ANCHOR, workers=1)
+    inline = _digest()
+    build("tiny", seed=5, now=ANCHOR, workers=2, replace=True)
+
+    assert _digest() == inline
+    assert Person.objects.count() == TINY.residents
+    assert ServiceRecord.objects.count() == TINY.service_records
+    assert Case.objects.count() == TINY.cases
+    events = list(CaseEvent.objects.order_by("pk").values_list("case_id", flat=True))
+    assert events == sorted(events)  # numbered in case order
 
 
 def test_it_refuses_a_database_with_other_data(tree):

@@ -30,13 +30,15 @@ class Person(crypto.SealedFieldsMixin, models.Model):
 
     name = models.CharField(_("姓名"), max_length=50)
     id_number_encrypted = models.TextField(_("身份证号码（密文）"), editable=False)
-    id_number_hash = models.CharField(_("身份证号码索引"), max_length=64, unique=True, editable=False)
+    # The two hashes are indexed in Meta (unique; where set), not with unique=True/db_index:
+    # on PostgreSQL those add a LIKE index each, and a hash is only ever looked up whole.
+    id_number_hash = models.CharField(_("身份证号码索引"), max_length=64, editable=False)
     id_number_masked = models.CharField(_("身份证号码（脱敏）"), max_length=18, editable=False)
     birth_date = models.DateField(_("出生日期"), editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
     phone_encrypted = models.TextField(_("手机号码（密文）"), blank=True, editable=False)
     phone_masked = models.CharField(_("手机号码"), max_length=11, blank=True, editable=False)
-    phone_hash = models.CharField(_("手机号码索引"), max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(_("手机号码索引"), max_length=64, blank=True, editable=False)
     political_status = models.CharField(
         _("政治面貌"), max_length=16, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
     )
@@ -76,7 +78,14 @@ class Person(crypto.SealedFieldsMixin, models.Model):
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         ordering = ["id"]
-        indexes = [models.Index(fields=["name"], name="people_person_name")]
+        indexes = [
+            models.Index(fields=["name"], name="people_person_name"),
+            # Most people have no phone on record: index the ones that do.
+            models.Index(fields=["phone_hash"], name="people_phone_hash", condition=~Q(phone_hash="")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="people_person_id_number_hash_key")
+        ]
         permissions = [
             ("view_full_id_number", _("查看完整身份证号码（需说明理由，留痕）")),
             ("view_full_phone", _("查看完整手机号码（需说明理由，留痕）")),

@@ -12,7 +12,18 @@ class AreaRollup(models.Model):
     subtree of ``area`` (the area itself and everything below), so any area's figure is a sum
     over its own rows — a year is at most 366 rows whatever the number of records."""
 
-    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+", verbose_name=_("区域"))
+    # No database-level foreign key and no index of its own: the rows are derived, rewritten in
+    # bulk from base rows that already reference real areas (a city's full refresh writes some
+    # ten million, and PostgreSQL checked each at commit), and stats_rollup_area_name_day leads
+    # with the area. Deleting an area still deletes its rows (Django's CASCADE).
+    area = models.ForeignKey(
+        "areas.Area",
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("区域"),
+    )
     name = models.CharField(_("指标"), max_length=40)
     day = models.DateField(_("日期"), null=True, blank=True)
     value = models.DecimalField(_("数值"), max_digits=20, decimal_places=2)

@@ -46,9 +46,12 @@ stock figures are computed live, and flow figures take the complete days before 
 from the roll-ups and the days after it live (the date indexes make a few days cheap), so a
 missing beat slows the dashboard down but never shows old figures. Without any refresh, or in a
 request running in another time zone than ``TIME_ZONE`` (days would not match), everything is
-live. Figures the roll-ups do not hold stay live: projects and funds (counted by project year
-over a table of thousands), organizations serving (a distinct count, not additive over days)
-and wishes fulfilled (a wish fulfilled twice counts once). Right after a refresh every rolled
+live. Organizations serving (a distinct count, not additive over days) is kept for the year
+to date of the refresh day only (``SNAPSHOT_NAMES``): the overview's default period, whose live
+count probes every organization of the area — a district's thousands against a street's
+hundreds — is the one figure whose cost grew with the area. Figures the roll-ups do not hold
+stay live: projects and funds (counted by project year over a table of thousands) and wishes
+fulfilled (a wish fulfilled twice counts once). Right after a refresh every rolled
 figure equals the live figure exactly (``tests/stats/test_rollups.py``; ``gongzhi
 verify-stats`` recounts the figures the pages show, roll-ups included).
 """
@@ -172,9 +175,11 @@ def _flow_sources(since: datetime.date | None, moment: datetime.datetime) -> dic
 def _stock_sources(moment: datetime.datetime) -> dict[str, QuerySet]:
     from gongzhi.cases.choices import OPEN_STATUSES
     from gongzhi.cases.models import Case
-    from gongzhi.stats.indicators import _orgs, _volunteers
+    from gongzhi.stats.indicators import Period, _orgs, _serving_org_ids, _volunteers
 
+    year_to_date = Period.year_to_date(timezone.localtime(moment, _tz()).date())
     return {
+        "organizations_serving": _by_area(_serving_org_ids(year_to_date), "area_id"),
         "population": _by_area(
             Area.objects.filter(level=AreaLevel.GRID), "id", Coalesce(Sum("population"), Value(0))
         ),
@@ -205,7 +210,12 @@ FLOW_NAMES = frozenset(
         "wishes_posted",
     }
 )
-STOCK_NAMES = frozenset(
+# Figures that do not add up over days (organizations serving is a distinct count), kept for
+# one period only: the year to date of the refresh day, the overview's default. Like the stock
+# figures they are a snapshot, replaced at every refresh and read only while fresh, and only
+# for exactly that period; any other period is computed live.
+SNAPSHOT_NAMES = frozenset({"organizations_serving"})
+STOCK_NAMES = SNAPSHOT_NAMES | frozenset(
     {
         "population",
         "organizations_registered",
@@ -244,6 +254,9 @@ _INSERT = (
     " SELECT up.area_id, %s, {day}, SUM(b.v) FROM ({base}) b JOIN up ON up.base_id = b.a"
     " JOIN {areas} t ON t.id = up.area_id AND t.level <> %s"
     " GROUP BY {group}"
+    # Written area by area: an area's rows of one indicator then share a few pages, so reading
+    # a district's year touches tens of pages, not one per row (2,650 at city scale).
+    " ORDER BY up.area_id"
 )
 
 
@@ -378,6 +391,8 @@ def answer(
     wanted = [n for n in names if n in ANSWERED]
     if not c.fresh:
         wanted = [n for n in wanted if n not in STOCK_NAMES and n != "organizations_per_10k"]
+    if (period.start, period.end) != (datetime.date(c.through.year, 1, 1), c.through):
+        wanted = [n for n in wanted if n not in SNAPSHOT_NAMES]
     stored = _stored_names(wanted)
     flow = sorted(stored & FLOW_NAMES)
     stock = sorted(stored & STOCK_NAMES)

@@ -303,7 +303,20 @@ def refresh_rollups(*, full: bool = False, now: datetime.datetime | None = None)
         if full:
             state.full_at = moment
         state.save()
+    _vacuum()
     return RefreshResult(full, since, rows, time.perf_counter() - started, moment)
+
+
+def _vacuum() -> None:
+    """Vacuum and analyse the roll-ups right after a refresh (PostgreSQL, outside any
+    transaction: the beat task and the command). A refresh deletes and rewrites the recent days,
+    a seventh of a city's ten million rows every ten minutes, and until the dead rows are gone
+    a district's read visits a page per row (2,700 pages at city scale, against 38 after
+    ``VACUUM``) and sets their hint bits; autovacuum would get there minutes later."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(AreaRollup._meta.db_table)}")
 
 
 # ---------------------------------------------------------------------------------------------

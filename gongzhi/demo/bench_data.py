@@ -193,13 +193,19 @@ def _generated(
     _JOB = job
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
+
+            def start(count: int) -> None:
+                # A process pool's job, not a Celery task: nothing here waits for a commit.
+                pending.extend(
+                    map(pool.apply_async, itertools.repeat(_run_part), zip(itertools.islice(queue, count)))
+                )
+
             queue = iter(parts)
-            pending = deque(
-                pool.apply_async(_run_part, (part,)) for part in itertools.islice(queue, 2 * workers)
-            )
+            pending: deque = deque()
+            start(2 * workers)
             while pending:
                 result = pending.popleft().get()
-                pending.extend(pool.apply_async(_run_part, (part,)) for part in itertools.islice(queue, 1))
+                start(1)
                 yield result
     finally:
         _JOB = None

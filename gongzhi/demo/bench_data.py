@@ -116,21 +116,21 @@ class _Writer:
         if self.vendor not in ("postgresql", "sqlite"):
             raise BenchDataError(_("bench-data 只支持 PostgreSQL 和 SQLite。"))
 
-    def write(self, model, columns: list[str], data: Iterable[tuple] | bytes, rows: int = 0) -> int:
-        """Append ``data`` — tuples, or (PostgreSQL) ``rows`` rows already as COPY text."""
+    def write(self, model, columns: list[str], data: Iterable[tuple] | bytes, given: int = 0) -> int:
+        """Append ``data``: tuples, or (PostgreSQL) ``given`` rows already as COPY text."""
         table = connection.ops.quote_name(model._meta.db_table)
         names = ", ".join(connection.ops.quote_name(c) for c in columns)
         count = 0
         with connection.cursor() as cursor:
-            if isinstance(data, bytes):
+            if self.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    copy.write(data)
-                count = rows
-            elif self.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    for row in data:
-                        copy.write_row(row)
-                        count += 1
+                    if isinstance(data, bytes):
+                        copy.write(data)
+                        count = given
+                    else:
+                        for row in data:
+                            copy.write_row(row)
+                            count += 1
             else:
                 # Table and column names come from model metadata, never from input.
                 sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608  # nosec B608
@@ -457,7 +457,7 @@ def build(
         ctx = _case_setup(tree, anchor, timed)
         timed_parts(
             [(Person, _columns(Person))],
-            lambda part: (list(rows.person_rows(tree, spec, seed, anchor, part)),),
+            lambda part: (list(rows.person_rows(tree, seed, anchor, part)),),
             rows.person_parts(tree),
         )
         people = rows.volunteer_people(spec)
@@ -552,12 +552,10 @@ def _server_cpu() -> float | None:
 def _restart_ids(model) -> None:
     """Number ``model``'s (empty) table from 1 again: the loader leaves its ids to the
     database, and a sequence keeps counting through rolled-back inserts."""
-    table = model._meta.db_table
+    table = {"table": model._meta.db_table, "column": model._meta.pk.column}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), 1, false)", [table])
-        else:
-            cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
+        for statement in connection.ops.sequence_reset_by_name_sql(no_style(), [table]):
+            cursor.execute(statement)
 
 
 def _json(value) -> str | None:

@@ -267,27 +267,20 @@ def person_parts(tree: Tree) -> list[Part]:
     return parts_by_weight(tree.grid_population)
 
 
-def person_rows(tree: Tree, scale, seed: int, now: int, part: Part | None = None) -> Iterator[tuple]:
-    """Residents, grid by grid: those of ``part``'s grids, or of all grids. ID numbers are
-    valid (region, birth date, check digit) and unique: person i gets ``(a·i + b) mod M`` as
-    (birth day, sequence), a bijection of [0, M) with M = 29,220 days × 1,000 > any scale's
-    residents.
+def person_rows(tree: Tree, seed: int, now: int, part: Part) -> Iterator[tuple]:
+    """The residents of ``part``'s grids, grid by grid. ID numbers are valid (region, birth
+    date, check digit) and unique: person i gets ``(a·i + b) mod M`` as (birth day, sequence),
+    a bijection of [0, M) with M = 29,220 days × 1,000 > any scale's residents (a and b are
+    the table's, the same for every part).
 
     Encryption: the ID number is sealed with Fernet like any other (≈75k values/s on one
     core: a third of the city build's CPU); only one resident in ten has a mobile phone on
     record, so phones add a tenth of that. Nothing is shared between rows."""
-    rng = rng_for(seed, "people")
+    table_rng = rng_for(seed, "people")
     modulus = BIRTH_DAYS * 1000
-    mult = _coprime_multiplier(modulus, rng)
-    offset = rng.randrange(modulus)
-    parts = [part] if part is not None else person_parts(tree)
-    for one in parts:
-        yield from _person_part(tree, one, seed, now, mult, offset)
-
-
-def _person_part(tree: Tree, part: Part, seed: int, now: int, mult: int, offset: int) -> Iterator[tuple]:
+    mult = _coprime_multiplier(modulus, table_rng)
+    offset = table_rng.randrange(modulus)
     rng = rng_for(seed, f"people-{part.number}")
-    modulus = BIRTH_DAYS * 1000
     id_hmac = _index_hmac(ID_INDEX_PURPOSE)
     phone_hmac = _index_hmac(PHONE_INDEX_PURPOSE)
     encrypt = crypto.encrypt
@@ -527,17 +520,10 @@ def _records_per_volunteer(people: list[int], scale) -> tuple[int, int]:
 
 
 def service_record_rows(
-    tree: Tree, people: list[int], activities: ActivityPlan, scale, seed: int, part: Part | None = None
-) -> Iterator[tuple]:
-    """Each volunteer serves at activities of their own street; nine in ten records approved.
-    The records of ``part``'s volunteers, or of all."""
-    for one in [part] if part is not None else service_record_parts(people, scale):
-        yield from _service_record_part(tree, people, activities, scale, seed, one)
-
-
-def _service_record_part(
     tree: Tree, people: list[int], activities: ActivityPlan, scale, seed: int, part: Part
 ) -> Iterator[tuple]:
+    """The records of ``part``'s volunteers: each serves at activities of their own street;
+    nine in ten records approved."""
     rng = rng_for(seed, f"service_records-{part.number}")
     per, extra = _records_per_volunteer(people, scale)
     record_id = part.start * per + min(part.start, extra)  # the records before this part

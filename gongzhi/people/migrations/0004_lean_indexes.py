@@ -1,20 +1,6 @@
 from django.db import migrations, models
 
-
-def _like_index(schema_editor):
-    return schema_editor._create_index_name("people_person", ["id_number_hash"], suffix="_like")
-
-
-def drop_like_index(apps, schema_editor):
-    """The LIKE index PostgreSQL got for the unique hash: a hash is only looked up whole."""
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(_like_index(schema_editor))}")
-
-
-def create_like_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        name = schema_editor.quote_name(_like_index(schema_editor))
-        schema_editor.execute(f"CREATE INDEX {name} ON people_person (id_number_hash varchar_pattern_ops)")
+from gongzhi.core.schema import drop_like_indexes
 
 
 class Migration(migrations.Migration):
@@ -38,7 +24,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[migrations.RunPython(drop_like_index, create_like_index)],
+            database_operations=[drop_like_indexes("people_person", ["id_number_hash"])],
         ),
         migrations.AlterField(
             model_name="person",

@@ -39,6 +39,15 @@ def category_subtree_ids(code: str) -> list[int]:
     return found
 
 
+def under_area(request, code: str) -> Area | None:
+    """The area ``?under=`` names (its path and level), read once per request: the case list
+    asks for it to choose its scope, and the filter to narrow to it."""
+    cache = request.__dict__.setdefault("_under_areas", {})
+    if code not in cache:
+        cache[code] = Area.objects.filter(code=code).only("path", "level").first()
+    return cache[code]
+
+
 class DateOrDateTimeField(forms.Field):
     """``2026-11-23`` or ``2026-11-23T09:00:00+08:00``; a date is the start of that local day,
     a naive datetime is read in the server's time zone. Cleans to (aware datetime, is_date)."""
@@ -123,7 +132,7 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_under(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # The caller's scope is already on the queryset; an area outside it simply adds nothing.
-        root = Area.objects.filter(code=value).only("path", "level").first()
+        root = under_area(self.request, value)
         if root is None:
             return queryset.none()
         if root.level == AreaLevel.GRID:

@@ -97,6 +97,9 @@ def test_a_page_costs_the_same_queries_at_any_size(many_cases, street_admin, api
         with CaptureQueriesContext(connection) as queries:
             answer = client.get(f"/api/v1/cases/?under=S1&page_size={size}")
         assert answer.status_code == 200
-        assert len(answer.json()["results"]) == min(size, 12)
-        counts[size] = len(queries)
+        results = answer.json()["results"]
+        assert len(results) == min(size, 12)
+        # The names of the page's campaigns are read by one more query, only for a page that
+        # has any (a join for them doubled the page query's planning).
+        counts[size] = len(queries) - any(row["campaign"] for row in results)
     assert len(set(counts.values())) == 1, counts

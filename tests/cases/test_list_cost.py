@@ -126,3 +126,25 @@ def test_a_token_carries_every_active_role(cases, grids):  # noqa: F811 - fixtur
     assert seen == {"G1", "G3"}
     # view_kpis comes with the community worker's role only.
     assert client.get("/api/v1/cases/kpis/?under=C2&from=2026-01-01&to=2026-12-31").status_code == 200
+
+
+def test_under_an_area_of_the_jurisdiction_lists_the_same_cases(cases, grids, district_admin):  # noqa: F811
+    """Inside the caller's jurisdiction ``?under=`` alone scopes the page (no visibility
+    condition to plan); outside it, the caller still sees only what they reported or were
+    dispatched, and nothing else."""
+    grid_member = UserFactory()
+    RoleAssignment.objects.create(user=grid_member, role=Role.GRID_MEMBER, area=grids["G1"])
+    own = report_case(
+        category=cases[0].category,
+        description="网格员在网格外看到的问题",
+        source=CaseSource.RESIDENT,
+        by=grid_member,
+        grid=grids["G3"],
+    )
+    client = token_client(grid_member)
+    in_g1 = numbers(client, "/api/v1/cases/?under=G1&page_size=2")
+    assert in_g1 == [c.number for c in sorted(cases, key=lambda c: -c.pk) if c.grid_id == grids["G1"].pk]
+    # S1 and S2 lie outside a G1 grid member's jurisdiction: G1's cases and their own report.
+    assert sorted(numbers(client, "/api/v1/cases/?under=S1")) == sorted(in_g1)
+    assert numbers(client, "/api/v1/cases/?under=S2") == [own.number]
+    assert numbers(client, "/api/v1/cases/?under=nowhere") == []

@@ -257,6 +257,7 @@ def new_tracking_token() -> str:
 
 class CaseQuerySet(ScopedQuerySet):
     area_path = "grid__path"
+    areas_by_id = True
 
     def own_rows(self, user):
         # Reporters follow their own cases; handling units see what was dispatched to them.

@@ -89,3 +89,35 @@ def test_inactive_user_sees_nothing(tree, street_admin):
     street_admin.is_active = False
 
     assert list(Area.objects.visible_to(street_admin)) == []
+
+
+def test_cases_beside_their_own_rows_name_the_jurisdiction_by_area_id(tree):
+    """A grid member of G1 sees G1's cases and those they reported elsewhere. For cases the
+    jurisdiction is named by area id from a subquery, so the OR around it holds only the case's
+    own columns (PostgreSQL plans it once); other models keep the joined path."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gongzhi.cases.choices import CaseSource
+    from gongzhi.cases.models import Case, CaseCategory
+    from gongzhi.cases.services import report_case
+    from gongzhi.organizations.models import Organization
+
+    user = UserFactory()
+    assign_role(user, role="grid_member", area=tree["G1"])
+    category = CaseCategory.objects.create(code="X", name="类别")
+    inside = report_case(
+        category=category, description="网格内", source=CaseSource.INSPECTION, grid=tree["G1"]
+    )
+    report_case(category=category, description="别人的", source=CaseSource.INSPECTION, grid=tree["G3"])
+    own = report_case(
+        category=category, description="自己报的", source=CaseSource.RESIDENT, by=user, grid=tree["G3"]
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        seen = set(Case.objects.visible_to(user).values_list("pk", flat=True))
+    assert seen == {inside.pk, own.pk}
+    sql = queries[-1]["sql"]
+    assert "JOIN" not in sql.split("WHERE")[0]  # no area joined for the visibility
+    assert "areas_area" in sql  # but named in the subquery
+    assert "JOIN" in str(Organization.objects.visible_to(user).query)

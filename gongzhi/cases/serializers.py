@@ -48,13 +48,21 @@ def _page_photos(case_ids: list[int]) -> dict[int, tuple[int, int | None]]:
     count the photos of every case it sorts, before the limit."""
     if not case_ids:
         return {}
-    table, case_column = CasePhoto._meta.db_table, CasePhoto._meta.get_field("case").column
+    meta = CasePhoto._meta
     connection = connections[router.db_for_read(CasePhoto)]
     quote = connection.ops.quote_name
+    table, case, phase, pk = (
+        quote(name)
+        for name in (
+            meta.db_table,
+            meta.get_field("case").column,
+            meta.get_field("phase").column,
+            meta.pk.column,
+        )
+    )
     sql = (
-        f"SELECT {quote(case_column)}, COUNT(*), MIN(CASE WHEN {quote('phase')} = %s THEN {quote('id')} END) "  # noqa: S608 - names from the model
-        f"FROM {quote(table)} WHERE {quote(case_column)} IN ({', '.join(['%s'] * len(case_ids))}) "
-        f"GROUP BY {quote(case_column)}"
+        f"SELECT {case}, COUNT(*), MIN(CASE WHEN {phase} = %s THEN {pk} END) "  # noqa: S608 # nosec B608 - names from the model
+        f"FROM {table} WHERE {case} IN ({', '.join(['%s'] * len(case_ids))}) GROUP BY {case}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [PhotoPhase.REPORT.value, *case_ids])

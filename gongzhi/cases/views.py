@@ -53,7 +53,7 @@ from gongzhi.cases.choices import (
 from gongzhi.cases.models import Campaign, CampaignPost, Case, CaseEvent, CasePhoto, HandlingUnit, PhotoPhase
 from gongzhi.core.area_query import limit_to_area, with_area_field
 from gongzhi.core.exceptions import DomainError
-from gongzhi.core.scoping import active_assignments, can, jurisdiction_paths
+from gongzhi.core.scoping import active_assignments, can, in_jurisdiction, jurisdiction_paths, under_paths
 from gongzhi.notifications.models import Notification
 from gongzhi.notifications.services import mark_read
 
@@ -81,20 +81,6 @@ def _listed(queryset: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def _path_condition(lookup: str, paths: list[str]) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{lookup}__prefix": path})
-    return condition
-
-
-def _in_jurisdiction(user: Any, perm: str, lookup: str) -> Q:
-    """Rows whose area (``lookup`` = its path) lies where ``user`` holds ``perm``."""
-    if user.is_superuser:
-        return Q()
-    return _path_condition(lookup, jurisdiction_paths(user, perm))
-
-
 def reportable_grids(user: Any) -> QuerySet[Area]:
     return (
         Area.objects.visible_to(user, "cases.add_case")
@@ -117,7 +103,7 @@ def dispatch_units(user: Any) -> QuerySet[HandlingUnit]:
         return units
     roots = jurisdiction_paths(user, "cases.dispatch_case")
     codes = {code for root in roots for code in root.strip("/").split("/")}
-    return units.filter(_path_condition("area__path", roots) | Q(area__code__in=codes))
+    return units.filter(under_paths("area__path", roots) | Q(area__code__in=codes))
 
 
 def units_serving(case: Case, units: list[HandlingUnit]) -> list[HandlingUnit]:
@@ -746,7 +732,7 @@ def _detail_context(
 def _queue_cases(user: Any) -> QuerySet[Case]:
     """Cases whose responsible area lies where the user dispatches (``may_dispatch``)."""
     return Case.objects.visible_to(user).filter(
-        _in_jurisdiction(user, "cases.dispatch_case", "responsible_area__path")
+        in_jurisdiction(user, "cases.dispatch_case", "responsible_area__path")
     )
 
 
@@ -908,7 +894,7 @@ def board(request: HttpRequest) -> HttpResponse:
     calendar = WorkCalendar()
     base = (
         Case.objects.visible_to(user)
-        .filter(_in_jurisdiction(user, "cases.supervise_case", "grid__path"))
+        .filter(in_jurisdiction(user, "cases.supervise_case", "grid__path"))
         .filter(status__in=OPEN_STATUSES)
     )
     base, area_context = limit_to_area(base, request, "grid__path", perm="cases.view_case")
@@ -1216,7 +1202,7 @@ def _loop_organizers(user: Any) -> QuerySet[Any]:
     if not user.is_superuser:
         organizations = organizations.filter(
             Q(pk__in=led_organizations(user).values("pk"))
-            | _in_jurisdiction(user, "volunteers.add_activity", "area__path")
+            | in_jurisdiction(user, "volunteers.add_activity", "area__path")
         )
     return organizations.order_by("name", "id")
 

@@ -8,6 +8,7 @@ views — the same as rows that do not exist, so nobody learns what lies outside
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -70,6 +71,21 @@ def jurisdiction_paths(user: Any, perm: str) -> list[str]:
     return roots
 
 
+def under_paths(lookup: str, paths: Iterable[str]) -> Q:
+    """Rows whose ``lookup`` (an area path) lies under any of ``paths``; no row for no paths."""
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{lookup}__prefix": path})
+    return condition
+
+
+def in_jurisdiction(user: Any, perm: str, lookup: str) -> Q:
+    """Rows whose area (``lookup`` = its path) lies where ``user`` holds ``perm``."""
+    if user.is_superuser:
+        return Q()
+    return under_paths(lookup, jurisdiction_paths(user, perm))
+
+
 class ScopedQuerySet(models.QuerySet):
     """A queryset whose rows each lie in one area of the tree.
 
@@ -109,20 +125,13 @@ class ScopedQuerySet(models.QuerySet):
         paths = jurisdiction_paths(user, perm)
         own = self.own_rows(user)
         link = self.area_path.removesuffix("__path")
-        if own is None or not self.areas_by_id or link == self.area_path:
-            condition = Q(pk__in=[])
-            for path in paths:
-                condition |= Q(**{f"{self.area_path}__prefix": path})
-            return self.filter(condition if own is None else condition | own)
-        # See ``areas_by_id``.
-        if not paths:
-            return self.filter(own)
-        from gongzhi.areas.models import Area
+        if own is not None and self.areas_by_id and link != self.area_path and paths:
+            from gongzhi.areas.models import Area
 
-        areas = Q(pk__in=[])
-        for path in paths:
-            areas |= Q(path__prefix=path)
-        return self.filter(Q(**{f"{link}__in": Area.objects.filter(areas).values("pk")}) | own)
+            inside = Q(**{f"{link}__in": Area.objects.filter(under_paths("path", paths)).values("pk")})
+        else:
+            inside = under_paths(self.area_path, paths)
+        return self.filter(inside if own is None else inside | own)
 
 
 def can(user: Any, perm: str, area: Any) -> bool:

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.models import Area
-from gongzhi.core.scoping import jurisdiction_paths
+from gongzhi.core.scoping import in_jurisdiction
 
 
 @dataclass(frozen=True)
@@ -46,16 +46,6 @@ class QueueCount:
     count: int
     url: str
     urgent: bool = False  # overdue work: shown in red when not 0
-
-
-def _held(user: Any, perm: str, lookup: str) -> Q:
-    """Rows whose area (``lookup`` = its path) lies where ``user`` holds ``perm``."""
-    if user.is_superuser:
-        return Q()
-    condition = Q(pk__in=[])
-    for path in jurisdiction_paths(user, perm):
-        condition |= Q(**{f"{lookup}__prefix": path})
-    return condition
 
 
 def _link(name: str, area: Area, **params: Any) -> str:
@@ -128,13 +118,13 @@ def _cases(user: Any, area: Area, now: datetime.datetime) -> list[QueueCount]:
     if not (dispatches or supervises):
         return []
     group = _("网格事件")
-    to_dispatch = Q(status__in=(CaseStatus.REPORTED, CaseStatus.REGISTERED)) & _held(
+    to_dispatch = Q(status__in=(CaseStatus.REPORTED, CaseStatus.REGISTERED)) & in_jurisdiction(
         user, "cases.dispatch_case", "responsible_area__path"
     )
     overdue = (
         Q(status__in=OPEN_STATUSES)
         & (Q(warning=Warning.RED) | Q(stage_deadline__lte=now))
-        & _held(user, "cases.supervise_case", "grid__path")
+        & in_jurisdiction(user, "cases.supervise_case", "grid__path")
     )
     counts = (
         Case.objects.visible_to(user)
@@ -190,14 +180,14 @@ def _projects(user: Any, area: Area) -> list[QueueCount]:
             accept=Count(
                 "pk",
                 filter=Q(status=ProjectStatus.COMPLETED)
-                & _held(user, "projects.accept_project", "area__path"),
+                & in_jurisdiction(user, "projects.accept_project", "area__path"),
                 distinct=True,
             ),
             select=Count(
                 "pk",
                 filter=Q(status__in=OPEN_STATUSES)
                 & Q(Exists(applied))
-                & _held(user, "projects.select_project", "area__path"),
+                & in_jurisdiction(user, "projects.select_project", "area__path"),
                 distinct=True,
             ),
         )
@@ -257,7 +247,10 @@ def _volunteering(user: Any, area: Area, today: datetime.date) -> list[QueueCoun
         pending = (
             ServiceRecord.objects.visible_to(user)
             .filter(area__path__prefix=area.path, status=RecordStatus.PENDING)
-            .filter(Q(organization__in=leads) | _held(user, "volunteers.approve_servicerecord", "area__path"))
+            .filter(
+                Q(organization__in=leads)
+                | in_jurisdiction(user, "volunteers.approve_servicerecord", "area__path")
+            )
         )
         items.append(
             QueueCount(

@@ -51,7 +51,7 @@ from gongzhi.areas.models import Area, root_path
 from gongzhi.core.area_query import limit_to_area
 from gongzhi.core.exceptions import DomainError
 from gongzhi.core.http import client_ip
-from gongzhi.core.scoping import _unwrapped, can, jurisdiction_paths
+from gongzhi.core.scoping import _unwrapped, can, jurisdiction_paths, under_paths
 from gongzhi.organizations.choices import LIVE_STATUSES
 from gongzhi.organizations.models import Alliance, Membership, Organization
 from gongzhi.people.choices import Tag
@@ -165,19 +165,12 @@ def may_approve(user: Any, record: ServiceRecord) -> bool:
     ) or record.organization_id in led_org_ids(user)
 
 
-def _in_paths(lookup: str, paths: list[str]) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{lookup}__prefix": path})
-    return condition
-
-
 def _org_choices(user: Any, perm: str) -> QuerySet[Organization]:
     """Live organizations the user acts for: those they lead and, for staff, those in the areas
     where they hold ``perm``."""
     organizations = Organization.objects.filter(status__in=LIVE_STATUSES)
     if not user.is_superuser:
-        condition = Q(pk__in=led_org_ids(user)) | _in_paths("area__path", jurisdiction_paths(user, perm))
+        condition = Q(pk__in=led_org_ids(user)) | under_paths("area__path", jurisdiction_paths(user, perm))
         organizations = organizations.filter(condition)
     return organizations.order_by("name", "id")
 
@@ -627,7 +620,7 @@ def _activity_areas(user: Any) -> QuerySet[Area]:
     for path in Organization.objects.filter(pk__in=led_org_ids(user)).values_list("area__path", flat=True):
         streets.add("/" + "/".join(path.strip("/").split("/")[:2]) + "/")
     paths = [*jurisdiction_paths(user, "volunteers.add_activity"), *sorted(streets)]
-    return areas.filter(_in_paths("path", paths)).order_by("path")
+    return areas.filter(under_paths("path", paths)).order_by("path")
 
 
 def _activity_form(user: Any, data: Any = None) -> vol_forms.ActivityForm:
@@ -1007,7 +1000,7 @@ def _approvable_records(user: Any) -> QuerySet[ServiceRecord]:
     the areas where they approve hours (not merely their own records as a volunteer)."""
     records = ServiceRecord.objects.all()
     if not user.is_superuser:
-        condition = Q(organization__in=led_org_ids(user)) | _in_paths(
+        condition = Q(organization__in=led_org_ids(user)) | under_paths(
             "area__path", jurisdiction_paths(user, "volunteers.approve_servicerecord")
         )
         records = records.filter(condition)
